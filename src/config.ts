@@ -1,0 +1,235 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { parseCidr } from './auth/ip-allow-list.js';
+import { ConfigError } from './errors.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface IncodeOAuthConfig {
+  clientId: string;
+  /** The first signs new tokens; every one is accepted (rotation). */
+  clientSecrets: string[];
+  tokenTtlSeconds: number;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  adminHost: string;
+  adminPort: number;
+  /** Unset: the admin read endpoints are off (404). */
+  adminToken: string | undefined;
+  dataDir: string;
+  /** Unset: the embedded SQLite store in `dataDir`. */
+  databaseUrl: string | undefined;
+  bodyLimit: number;
+  logLevel: LogLevel;
+  /** Express's `trust proxy` setting: false, true, a hop count, or addresses/CIDRs/names. */
+  trustProxy: boolean | number | string;
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; shutdownMs: number };
+  store: { batchMax: number };
+  veriff: { secrets: string[]; allowedIps: string[] };
+  incode: {
+    headerName: string | undefined;
+    headerSecrets: string[];
+    oauth: IncodeOAuthConfig | undefined;
+    hmacSecrets: string[];
+    allowedIps: string[];
+  };
+}
+
+const MIN_OWN_SECRET = 16;
+const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const RESERVED_HEADERS = new Set([
+  'authorization', 'content-type', 'content-length', 'content-encoding', 'host', 'transfer-encoding',
+  'x-hmac-signature', 'vrf-hmac-signature', 'x-auth-client', 'connection', 'cookie',
+]);
+
+/** `KEY=` in a .env file means unset, not an empty value. */
+const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+
+const optionalText = z.preprocess(unsetIfEmpty, z.string().trim().optional());
+
+const list = (what: string, minLength = 1) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .optional()
+      .transform((text) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+      .check((ctx) => {
+        for (const item of ctx.value) {
+          if (item.length < minLength) {
+            ctx.issues.push({ code: 'custom', input: ctx.value, message: `each ${what} must be at least ${minLength} characters` });
+            return;
+          }
+        }
+      }),
+  );
+
+const cidrList = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .optional()
+    .transform((text) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .check((ctx) => {
+      const bad = ctx.value.filter((c) => parseCidr(c) === null);
+      if (bad.length > 0) {
+        ctx.issues.push({ code: 'custom', input: ctx.value, message: `not an IP address or CIDR range: ${bad.join(', ')}` });
+      }
+    }),
+);
+
+const integer = (fallback: number, min: number, max: number) =>
+  z.preprocess(unsetIfEmpty, z.coerce.number().int().min(min).max(max).default(fallback));
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, kib: 1024, mb: 1024 ** 2, mib: 1024 ** 2 };
+const byteSize = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default('256kb')
+    .transform((text, ctx) => {
+      const match = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+      const unit = UNITS[(match?.[2] || 'b').toLowerCase()];
+      if (!match || unit === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'must be a size like 262144, 256kb or 1mb' });
+        return z.NEVER;
+      }
+      const bytes = Number(match[1]) * unit;
+      if (bytes < 1024 || bytes > 16 * 1024 ** 2) {
+        ctx.addIssue({ code: 'custom', message: 'must be between 1kb and 16mb' });
+        return z.NEVER;
+      }
+      return bytes;
+    }),
+);
+
+const trustProxy = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .default('false')
+    .transform((text, ctx): boolean | number | string => {
+      const value = text.trim();
+      if (value === 'false') return false;
+      if (value === 'true') return true;
+      if (/^\d+$/.test(value)) return Number(value);
+      const names = new Set(['loopback', 'linklocal', 'uniquelocal']);
+      const bad = value.split(',').map((s) => s.trim()).filter((s) => !names.has(s) && parseCidr(s) === null);
+      if (bad.length > 0) {
+        ctx.addIssue({ code: 'custom', message: `must be false, true, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal; not: ${bad.join(', ')}` });
+        return z.NEVER;
+      }
+      return value;
+    }),
+);
+
+const envSchema = z.object({
+  NODE_ENV: z.preprocess(unsetIfEmpty, z.enum(['development', 'production', 'test']).default('production')),
+  HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
+  PORT: integer(3000, 0, 65535),
+  ADMIN_HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
+  ADMIN_PORT: integer(9090, 0, 65535),
+  ADMIN_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(MIN_OWN_SECRET, `must be at least ${MIN_OWN_SECRET} characters`).optional()),
+  DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default('./data')),
+  DATABASE_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql:// (leave it unset for the embedded SQLite store)')
+      .optional(),
+  ),
+  BODY_LIMIT: byteSize,
+  LOG_LEVEL: z.preprocess(unsetIfEmpty, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info')),
+  TRUST_PROXY: trustProxy,
+  HEADERS_TIMEOUT_MS: integer(10_000, 1_000, 600_000),
+  REQUEST_TIMEOUT_MS: integer(30_000, 1_000, 600_000),
+  KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 100, 600_000),
+  SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
+  STORE_BATCH_MAX: integer(256, 1, 10_000),
+  VERIFF_SHARED_SECRET: list('secret'),
+  VERIFF_ALLOWED_IPS: cidrList,
+  INCODE_HEADER_NAME: optionalText,
+  INCODE_HEADER_SECRET: list('secret', MIN_OWN_SECRET),
+  INCODE_OAUTH_CLIENT_ID: optionalText,
+  INCODE_OAUTH_CLIENT_SECRET: list('secret', MIN_OWN_SECRET),
+  INCODE_OAUTH_TOKEN_TTL: integer(3600, 60, 86_400),
+  INCODE_HMAC_SECRET: list('secret'),
+  INCODE_ALLOWED_IPS: cidrList,
+});
+
+type Env = Record<string, string | undefined>;
+
+/** Parses the environment once; throws ConfigError listing every problem. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+  if (!parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+
+  const headerName = e.INCODE_HEADER_NAME?.toLowerCase();
+  if (headerName !== undefined && e.INCODE_HEADER_SECRET.length === 0) {
+    problems.push('INCODE_HEADER_SECRET: required when INCODE_HEADER_NAME is set');
+  }
+  if (headerName === undefined && e.INCODE_HEADER_SECRET.length > 0) {
+    problems.push('INCODE_HEADER_NAME: required when INCODE_HEADER_SECRET is set (the custom header Incode sends it in)');
+  }
+  if (headerName !== undefined && !HEADER_TOKEN.test(headerName)) {
+    problems.push('INCODE_HEADER_NAME: not a valid HTTP header name');
+  }
+  if (headerName !== undefined && RESERVED_HEADERS.has(headerName)) {
+    problems.push(`INCODE_HEADER_NAME: ${headerName} is a standard or signature header; choose a custom one such as x-webhook-secret`);
+  }
+  const oauthId = e.INCODE_OAUTH_CLIENT_ID;
+  const oauthSecrets = e.INCODE_OAUTH_CLIENT_SECRET;
+  if (oauthId !== undefined && oauthSecrets.length === 0) {
+    problems.push('INCODE_OAUTH_CLIENT_SECRET: required when INCODE_OAUTH_CLIENT_ID is set');
+  }
+  if (oauthId === undefined && oauthSecrets.length > 0) {
+    problems.push('INCODE_OAUTH_CLIENT_ID: required when INCODE_OAUTH_CLIENT_SECRET is set');
+  }
+  if (oauthId !== undefined && /[:\s]/.test(oauthId)) {
+    problems.push('INCODE_OAUTH_CLIENT_ID: must not contain a colon or white space (HTTP Basic credentials)');
+  }
+  if (e.PORT !== 0 && e.PORT === e.ADMIN_PORT) {
+    problems.push('ADMIN_PORT: must differ from PORT (the admin listener is never on the public port)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    adminHost: e.ADMIN_HOST,
+    adminPort: e.ADMIN_PORT,
+    adminToken: e.ADMIN_TOKEN,
+    dataDir: path.resolve(e.DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    bodyLimit: e.BODY_LIMIT,
+    logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
+    timeouts: {
+      headersMs: e.HEADERS_TIMEOUT_MS,
+      requestMs: e.REQUEST_TIMEOUT_MS,
+      keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS,
+      shutdownMs: e.SHUTDOWN_TIMEOUT_MS,
+    },
+    store: { batchMax: e.STORE_BATCH_MAX },
+    veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },
+    incode: {
+      headerName,
+      headerSecrets: e.INCODE_HEADER_SECRET,
+      oauth:
+        oauthId !== undefined
+          ? { clientId: oauthId, clientSecrets: oauthSecrets, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL }
+          : undefined,
+      hmacSecrets: e.INCODE_HMAC_SECRET,
+      allowedIps: e.INCODE_ALLOWED_IPS,
+    },
+  };
+}

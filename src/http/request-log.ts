@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { Outcome } from '../errors.js';
+
+/** Fields a webhook handler or the error handler leaves for the request's one log line. */
+export interface WebhookLogFields {
+  outcome?: Outcome;
+  reason?: string;
+  sessionId?: string | null;
+  eventId?: string;
+  integration?: string | null;
+  deliveries?: number;
+}
+
+export const logFields = (res: Response): WebhookLogFields => {
+  res.locals.webhook ??= {};
+  return res.locals.webhook as WebhookLogFields;
+};
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Gives each request an id (the caller's x-request-id when sane) and echoes it. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('x-request-id', id);
+  next();
+}
+
+/**
+ * Exactly one line per webhook request (SPEC §6), written when the response is finished or the
+ * connection closed, with the outcome the handler or the error handler recorded.
+ */
+export function webhookRequestLog(logger: Logger, provider: string) {
+  const log = logger.child({ provider });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    let written = false;
+    const write = () => {
+      if (written) return;
+      written = true;
+      const f = logFields(res);
+      const outcome = f.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
+      const line = {
+        outcome,
+        status: res.headersSent ? res.statusCode : null,
+        sessionId: f.sessionId ?? null,
+        eventId: f.eventId ?? null,
+        integration: f.integration,
+        deliveries: f.deliveries,
+        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        requestId: res.locals.requestId as string,
+        method: req.method,
+        ...(f.reason ? { reason: f.reason } : {}),
+      };
+      const level = outcome === 'store_unavailable' ? 'error' : res.statusCode >= 400 || outcome === 'aborted' ? 'warn' : 'info';
+      log[level](line, `${provider} webhook ${outcome}`);
+    };
+    res.on('finish', write);
+    res.on('close', write);
+    next();
+  };
+}

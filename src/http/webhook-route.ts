@@ -1,0 +1,73 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { Clock } from '../clock.js';
+import { HttpError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Provider } from '../providers/provider.js';
+import { receive } from '../providers/receive.js';
+import type { EventStore } from '../store/event-store.js';
+import { readBody } from './read-body.js';
+import { logFields, webhookRequestLog } from './request-log.js';
+
+export interface WebhookRouteDeps {
+  store: EventStore;
+  clock: Clock;
+  logger: Logger;
+  bodyLimit: number;
+}
+
+const isJson = (contentType: string | undefined) =>
+  (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+
+/**
+ * Mounts one provider's route. HTTP concerns only, in SPEC §4's order: method → configured →
+ * source address → content type → size; then the shared pipeline (receive) does the rest.
+ */
+export function mountWebhookRoute(router: Router, provider: Provider, deps: WebhookRouteDeps): void {
+  const envPrefix = provider.name.toUpperCase();
+
+  const handle = async (req: Request, res: Response) => {
+    const fields = logFields(res);
+    if (!provider.access.configured) {
+      throw new HttpError(503, 'not_configured', {
+        outcome: 'not_configured',
+        reason: `no authentication method configured; set ${provider.access.missing.join(' / ')}`,
+        body: { missing: provider.access.missing },
+      });
+    }
+    if (provider.allowList && !provider.allowList(req.ip)) {
+      throw new HttpError(403, 'forbidden', { outcome: 'forbidden', reason: `source address ${req.ip} is not in ${envPrefix}_ALLOWED_IPS` });
+    }
+    if (!isJson(req.headers['content-type'])) {
+      throw new HttpError(415, 'unsupported_media_type', {
+        outcome: 'unsupported_media_type',
+        reason: `content type ${JSON.stringify(req.headers['content-type'] ?? null)} is not application/json`,
+      });
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // Signatures cover the bytes as sent; a compressed body is not what the vendors sign.
+      throw new HttpError(415, 'unsupported_media_type', { outcome: 'unsupported_media_type', reason: `content encoding ${encoding} is not supported` });
+    }
+    const rawBody = await readBody(req, deps.bodyLimit);
+    const receipt = await receive(provider, { headers: req.headers, rawBody }, deps);
+    Object.assign(fields, {
+      outcome: receipt.outcome,
+      sessionId: receipt.sessionId,
+      eventId: receipt.eventId,
+      integration: receipt.integration,
+      deliveries: receipt.deliveries,
+    });
+    res.status(200).json(receipt.body);
+  };
+
+  const methodNotAllowed = (_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('allow', 'POST');
+    next(new HttpError(405, 'method_not_allowed', { outcome: 'method_not_allowed', reason: `method ${_req.method}` }));
+  };
+
+  router
+    .route(provider.path)
+    .all(webhookRequestLog(deps.logger, provider.name))
+    .post(handle)
+    .all(methodNotAllowed);
+}

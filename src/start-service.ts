@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildAdminApp } from './admin/admin-app.js';
+import { buildApp } from './app.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import type { EventStore } from './store/event-store.js';
+import { openStore } from './store/open-store.js';
+
+export interface RunningService {
+  store: EventStore;
+  publicUrl: string;
+  adminUrl: string;
+  /** Stops accepting, lets in-flight requests finish (up to SHUTDOWN_TIMEOUT_MS), closes the store. */
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const address = server.address() as AddressInfo;
+      const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${address.port}`);
+    });
+  });
+}
+
+function close(server: Server, graceMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    // Idle keep-alive sockets would hold close() open; stalled ones are cut after the grace period.
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+/** config → store → apps → listeners; used by main.ts and the demo. */
+export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
+  const store = await openStore(config, clock);
+  const app = buildApp({ config, store, logger, clock });
+  const admin = buildAdminApp({ config, store, logger });
+
+  const server = createServer(app);
+  // Slow or stalled clients are cut off (SPEC §6).
+  server.headersTimeout = config.timeouts.headersMs;
+  server.requestTimeout = config.timeouts.requestMs;
+  server.keepAliveTimeout = config.timeouts.keepAliveMs;
+  const adminServer = createServer(admin);
+
+  let publicUrl: string;
+  let adminUrl: string;
+  try {
+    publicUrl = await listen(server, config.port, config.host);
+    adminUrl = await listen(adminServer, config.adminPort, config.adminHost);
+  } catch (error) {
+    await close(server, 0);
+    await store.close();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  return {
+    store,
+    publicUrl,
+    adminUrl,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([close(server, config.timeouts.shutdownMs), close(adminServer, 0)]);
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The schema, as numbered steps applied in order and recorded in `schema_migrations`; both
+ * backends use the same numbering. Never edit a released step: add the next one.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sqlite: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'event log and quarantine',
+    sqlite: `
+      CREATE TABLE events (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        id                TEXT NOT NULL UNIQUE,
+        provider          TEXT NOT NULL,
+        type              TEXT NOT NULL,
+        session_id        TEXT,
+        reference         TEXT,
+        status            TEXT,
+        integration       TEXT,
+        dedupe_key        TEXT NOT NULL UNIQUE,
+        received_at       TEXT NOT NULL,
+        last_delivered_at TEXT NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        payload           TEXT NOT NULL,
+        raw_body          TEXT NOT NULL
+      );
+      CREATE INDEX events_by_provider ON events (provider, seq);
+      CREATE INDEX events_by_session ON events (session_id, seq);
+      CREATE INDEX events_by_reference ON events (reference, seq);
+      CREATE TABLE quarantine (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        id                TEXT NOT NULL UNIQUE,
+        provider          TEXT NOT NULL,
+        reason            TEXT NOT NULL,
+        body_hash         TEXT NOT NULL,
+        issues            TEXT NOT NULL,
+        raw_body          BLOB NOT NULL,
+        received_at       TEXT NOT NULL,
+        last_delivered_at TEXT NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (provider, body_hash)
+      );
+      CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL);
+    `,
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

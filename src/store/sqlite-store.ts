@@ -1,0 +1,203 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Clock } from '../clock.js';
+import { StoreUnavailableError } from '../errors.js';
+import type { ProviderName } from '../providers/provider.js';
+import type {
+  AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem, Page, QuarantineItem, StoredEvent,
+} from './event-store.js';
+import { GroupCommit, type Settled } from './group-commit.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { rawBodyText } from './raw-body-text.js';
+
+export const SQLITE_FILE = 'events.sqlite3';
+
+type Write =
+  | { kind: 'event'; event: NewEvent }
+  | { kind: 'quarantine'; item: NewQuarantineItem };
+type WriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
+
+interface EventRow {
+  seq: number; id: string; provider: ProviderName; type: string; session_id: string | null; reference: string | null;
+  status: string | null; integration: string | null; received_at: string; last_delivered_at: string;
+  deliveries: number; payload: string; raw_body: string;
+}
+interface QuarantineRow {
+  seq: number; id: string; provider: ProviderName; reason: string; issues: string; raw_body: Buffer;
+  received_at: string; last_delivered_at: string; deliveries: number;
+}
+
+const toEvent = (r: EventRow): StoredEvent => ({
+  id: r.id, seq: String(r.seq), provider: r.provider, type: r.type, sessionId: r.session_id, reference: r.reference,
+  status: r.status, integration: r.integration, receivedAt: r.received_at, lastDeliveredAt: r.last_delivered_at,
+  deliveries: r.deliveries, payload: JSON.parse(r.payload), rawBody: r.raw_body,
+});
+
+const toQuarantine = (r: QuarantineRow): QuarantineItem => ({
+  id: r.id, provider: r.provider, reason: r.reason, receivedAt: r.received_at, lastDeliveredAt: r.last_delivered_at,
+  issues: JSON.parse(r.issues), ...rawBodyText(r.raw_body), deliveries: r.deliveries,
+});
+
+function unavailable(error: unknown): StoreUnavailableError {
+  const e = error as { code?: string; message?: string };
+  return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
+}
+
+/** Applies pending migrations under SQLite's write lock, so two processes starting together do not race. */
+function migrate(db: Database.Database, clock: Clock): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  db.transaction(() => {
+    const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+    const newest = Math.max(0, ...done);
+    if (newest > LATEST_VERSION) {
+      throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+    }
+    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      db.exec(m.sqlite);
+      record.run(m.version, m.name, new Date(clock.now()).toISOString());
+    }
+  }).immediate();
+}
+
+export interface SqliteStoreOptions {
+  dataDir: string;
+  batchMax: number;
+  clock: Clock;
+}
+
+/**
+ * The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
+ * (fsync) before a promise resolves. Writes go through a group commit.
+ */
+export function openSqliteStore(options: SqliteStoreOptions): EventStore {
+  mkdirSync(options.dataDir, { recursive: true });
+  const db = new Database(path.join(options.dataDir, SQLITE_FILE));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, options.clock);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+
+  // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
+  // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
+  const insertEvent = db.prepare(`
+    INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
+                        received_at, last_delivered_at, deliveries, payload, raw_body)
+    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration, @dedupeKey,
+            @receivedAt, @receivedAt, 1, @payload, @rawBody)
+    ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
+    RETURNING id, seq, deliveries`);
+  const insertQuarantine = db.prepare(`
+    INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
+    VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
+    ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
+    RETURNING id, deliveries`);
+  const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
+  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
+  const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
+  const eventPages = new Map<string, Database.Statement>();
+
+  const apply = (write: Write): WriteResult => {
+    if (write.kind === 'event') {
+      const [row] = insertEvent.all({ ...write.event, id: randomUUID() }) as { id: string; seq: number; deliveries: number }[];
+      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
+    }
+    const { item } = write;
+    const [row] = insertQuarantine.all({
+      id: randomUUID(), provider: item.provider, reason: item.reason,
+      bodyHash: createHash('sha256').update(item.rawBody).digest('hex'),
+      issues: JSON.stringify(item.issues), rawBody: item.rawBody, receivedAt: item.receivedAt,
+    }) as { id: string; deliveries: number }[];
+    return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
+  };
+
+  const writes = new GroupCommit<Write, WriteResult>({
+    maxBatch: options.batchMax,
+    commit(batch): Settled<WriteResult>[] {
+      try {
+        const results = db.transaction(() => batch.map(apply))();
+        return results.map((value) => ({ ok: true, value }));
+      } catch {
+        // One bad write must not fail its neighbours: retry each alone, so each gets its own verdict.
+        return batch.map((write) => {
+          try {
+            return { ok: true, value: db.transaction(() => apply(write))() };
+          } catch (error) {
+            return { ok: false, error: unavailable(error) };
+          }
+        });
+      }
+    },
+  });
+
+  let closed = false;
+  const read = <T>(fn: () => T): Promise<T> => {
+    if (closed) return Promise.reject(new StoreUnavailableError('sqlite: store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(unavailable(error));
+    }
+  };
+
+  return {
+    append: (event) => (closed ? Promise.reject(new StoreUnavailableError('sqlite: store is closed')) : writes.submit({ kind: 'event', event }) as Promise<AppendResult>),
+
+    quarantine: (item) => (closed ? Promise.reject(new StoreUnavailableError('sqlite: store is closed')) : writes.submit({ kind: 'quarantine', item })),
+
+    listEvents: (query: EventQuery) =>
+      read(() => {
+        const filters: [string, string | undefined][] = [
+          ['provider', query.provider], ['session_id', query.sessionId], ['reference', query.reference],
+        ];
+        const used = filters.filter(([, v]) => v !== undefined);
+        const key = used.map(([c]) => c).join(',');
+        let statement = eventPages.get(key);
+        if (!statement) {
+          const where = ['seq > ?', ...used.map(([c]) => `${c} = ?`)].join(' AND ');
+          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq LIMIT ?`);
+          eventPages.set(key, statement);
+        }
+        const rows = statement.all(Number(query.after ?? 0), ...used.map(([, v]) => v), query.limit) as EventRow[];
+        const items = rows.map(toEvent);
+        return { items, next: items.length > 0 ? items[items.length - 1]!.seq : null } satisfies Page<StoredEvent>;
+      }),
+
+    getEvent: (id) => read(() => {
+      const rows = eventById.all(id) as EventRow[];
+      return rows[0] ? toEvent(rows[0]) : null;
+    }),
+
+    listQuarantine: (query) =>
+      read(() => {
+        const items = (quarantinePage.all(Number(query.after ?? 0), query.limit) as QuarantineRow[]);
+        const next = items.length > 0 ? String(items[items.length - 1]!.seq) : null;
+        return { items: items.map(toQuarantine), next };
+      }),
+
+    async check() {
+      if (closed) return { ok: false, reason: 'store is closed' };
+      try {
+        probe.run(new Date(options.clock.now()).toISOString());
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: unavailable(error).message };
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await writes.drain();
+      db.close();
+    },
+  };
+}
