@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import type { Express } from 'express';
+import { buildAdminApp } from '../../src/admin/admin-app.js';
+import { buildApp } from '../../src/app.js';
+import type { Clock } from '../../src/clock.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { Logger } from '../../src/logger.js';
+import type { EventStore } from '../../src/store/event-store.js';
+import { openSqliteStore } from '../../src/store/sqlite-store.js';
+
+export const VERIFF_SECRET = 'veriff-shared-secret-one';
+export const INCODE_HEADER_SECRET = 'incode-header-secret-0123456789';
+export const OAUTH_ID = 'incode-client';
+export const OAUTH_SECRET = 'incode-oauth-secret-0123456789';
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+
+/** Every method configured; tests override what they exercise. */
+export const FULL_ENV: Record<string, string> = {
+  VERIFF_SHARED_SECRET: VERIFF_SECRET,
+  INCODE_HEADER_NAME: 'x-webhook-secret',
+  INCODE_HEADER_SECRET,
+  INCODE_OAUTH_CLIENT_ID: OAUTH_ID,
+  INCODE_OAUTH_CLIENT_SECRET: OAUTH_SECRET,
+  ADMIN_TOKEN,
+  LOG_LEVEL: 'debug',
+};
+
+export interface LogCapture {
+  lines: Record<string, unknown>[];
+  text(): string;
+  /** The one line per webhook request (those with provider and outcome). */
+  requests(): Record<string, unknown>[];
+}
+
+export function captureLogs(level: pino.Level = 'debug'): { logger: Logger; logs: LogCapture } {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const logger = pino(
+    { level, redact: { paths: ['authorization', '*.authorization'], censor: '[redacted]' } },
+    { write: (s: string) => { raw.push(s); lines.push(JSON.parse(s)); } },
+  );
+  return {
+    logger,
+    logs: {
+      lines,
+      text: () => raw.join(''),
+      requests: () => lines.filter((l) => 'provider' in l && 'outcome' in l),
+    },
+  };
+}
+
+/** A clock tests move by hand. */
+export function manualClock(start = Date.parse('2026-11-22T10:00:00.000Z')): Clock & { advance(ms: number): void } {
+  let now = start;
+  return { now: () => now, advance: (ms) => { now += ms; } };
+}
+
+export function tempDir(prefix = 'ine-webhooks-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export interface Harness {
+  app: Express;
+  admin: Express;
+  store: EventStore;
+  config: Config;
+  logs: LogCapture;
+  clock: ReturnType<typeof manualClock>;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** A fresh app on a real SQLite file in its own temp folder. */
+export function harness(env: Record<string, string> = FULL_ENV, options: { store?: EventStore } = {}): Harness {
+  const tmp = tempDir();
+  const config = loadConfig({ ...env, DATA_DIR: tmp.dir });
+  const clock = manualClock();
+  const { logger, logs } = captureLogs();
+  const store = options.store ?? openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock });
+  return {
+    app: buildApp({ config, store, logger, clock }),
+    admin: buildAdminApp({ config, store, logger }),
+    store,
+    config,
+    logs,
+    clock,
+    dataDir: tmp.dir,
+    async close() {
+      await store.close();
+      tmp.remove();
+    },
+  };
+}
