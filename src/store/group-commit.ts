@@ -6,6 +6,8 @@ export interface GroupCommitOptions<T, R> {
   commit(items: T[]): Promise<Settled<R>[]> | Settled<R>[];
   /** The most items one transaction takes. */
   maxBatch: number;
+  /** Told of every batch after it settles: its size, how long the commit took, and whether all of it committed. */
+  onCommit?: ((stats: { size: number; durationMs: number; ok: boolean }) => void) | undefined;
 }
 
 /**
@@ -49,11 +51,13 @@ export class GroupCommit<T, R> {
     const batch = this.queue.splice(0, this.options.maxBatch);
     this.running = (async () => {
       let results: Settled<R>[];
+      const started = performance.now();
       try {
         results = await this.options.commit(batch.map((b) => b.item));
       } catch (error) {
         results = batch.map(() => ({ ok: false, error }));
       }
+      this.options.onCommit?.({ size: batch.length, durationMs: performance.now() - started, ok: results.every((r) => r.ok) });
       batch.forEach((waiter, i) => {
         const result = results[i] ?? { ok: false, error: new Error('group commit returned too few results') };
         if (result.ok) waiter.resolve(result.value);

@@ -8,7 +8,7 @@ import type { ProviderName } from '../providers/provider.js';
 import type {
   AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem, Page, QuarantineItem, StoredEvent,
 } from './event-store.js';
-import { GroupCommit, type Settled } from './group-commit.js';
+import { GroupCommit, type GroupCommitOptions, type Settled } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { rawBodyText } from './raw-body-text.js';
 
@@ -67,6 +67,7 @@ export interface SqliteStoreOptions {
   dataDir: string;
   batchMax: number;
   clock: Clock;
+  onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
 }
 
 /**
@@ -121,6 +122,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
 
   const writes = new GroupCommit<Write, WriteResult>({
     maxBatch: options.batchMax,
+    onCommit: options.onCommit,
     commit(batch): Settled<WriteResult>[] {
       try {
         const results = db.transaction(() => batch.map(apply))();

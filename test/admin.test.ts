@@ -1,0 +1,95 @@
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { incodePayload, postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
+import { ADMIN_TOKEN, FULL_ENV, harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+
+describe('admin read API', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  });
+  const get = (path: string, token = ADMIN_TOKEN) => request(h.admin).get(path).set('authorization', `Bearer ${token}`);
+  const sendVeriff = (p: Record<string, unknown>) => {
+    const body = JSON.stringify(p);
+    return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
+  };
+  const sendIncode = (p: Record<string, unknown>) =>
+    postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), { 'content-type': 'application/json', 'x-webhook-secret': INCODE_HEADER_SECRET });
+
+  it('is off (404) without ADMIN_TOKEN, and refuses a missing or wrong token with 401', async () => {
+    const { ADMIN_TOKEN: _omit, ...env } = FULL_ENV;
+    h = harness(env);
+    expect((await request(h.admin).get('/events')).status).toBe(404);
+    await h.close();
+    h = harness();
+    const none = await request(h.admin).get('/events');
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ error: 'unauthorized' });
+    expect((await get('/events', 'wrong-token-0123456789')).status).toBe(401);
+    expect(h.logs.text()).not.toContain('wrong-token-0123456789');
+  });
+
+  it('pages GET /events oldest first with after/next, then keeps polling from where it stopped', async () => {
+    h = harness();
+    for (let i = 0; i < 5; i += 1) await sendVeriff(veriffPayload());
+    const ids: string[] = [];
+    let after = '';
+    for (;;) {
+      const res = await get(`/events?limit=2${after ? `&after=${after}` : ''}`);
+      expect(res.status).toBe(200);
+      if (res.body.events.length === 0) {
+        expect(res.body.next).toBeNull();
+        break;
+      }
+      ids.push(...res.body.events.map((e: { id: string }) => e.id));
+      after = res.body.next;
+    }
+    expect(ids).toHaveLength(5);
+    const all = (await h.store.listEvents({ limit: 10 })).items.map((e) => e.id);
+    expect(ids).toEqual(all);
+    await sendIncode(incodePayload());
+    const more = await get(`/events?after=${after}`);
+    expect(more.body.events).toHaveLength(1);
+    expect(more.body.events[0].provider).toBe('incode');
+  });
+
+  it('filters by provider, sessionId and reference, and returns one event by id', async () => {
+    h = harness();
+    await sendVeriff(veriffPayload({ sessionId: 'sess-A', vendorData: 'cust-1' }));
+    await sendIncode(incodePayload({ InterviewId: 'sess-A', externalId: 'cust-1' }));
+    await sendIncode(incodePayload({ InterviewId: 'sess-B', externalId: 'cust-2' }));
+    expect((await get('/events?sessionId=sess-A')).body.events).toHaveLength(2);
+    expect((await get('/events?sessionId=sess-A&provider=incode')).body.events).toHaveLength(1);
+    const byRef = (await get('/events?reference=cust-2')).body.events;
+    expect(byRef).toEqual([expect.objectContaining({ sessionId: 'sess-B', reference: 'cust-2', status: 'FINISHED', integration: 'static-header' })]);
+    const one = await get(`/events/${byRef[0].id}`);
+    expect(one.body).toEqual(byRef[0]);
+    expect(one.body.rawBody).toBe(JSON.stringify(one.body.payload));
+    const missing = await get('/events/nope');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual({ error: 'not_found' });
+  });
+
+  it.each(['/events?limit=0', '/events?limit=5000', '/events?after=abc', '/events?provider=other', '/quarantine?after=-1'])(
+    'answers 400 invalid_query for %s', async (path) => {
+      h = harness();
+      const res = await get(path);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_query');
+      expect(res.body.issues.length).toBeGreaterThan(0);
+    },
+  );
+
+  it('lists the quarantine with issues, raw body and deliveries', async () => {
+    h = harness();
+    const bad = veriffPayload({ data: { code: 'x' } });
+    await sendVeriff(bad);
+    await sendVeriff(bad);
+    const res = await get('/quarantine');
+    expect(res.body.next).not.toBeNull();
+    expect(res.body.items).toEqual([
+      expect.objectContaining({ provider: 'veriff', reason: 'invalid_payload', rawBody: JSON.stringify(bad), deliveries: 2, issues: [expect.objectContaining({ path: 'data.code' })] }),
+    ]);
+    expect((await get(`/quarantine?after=${res.body.next}`)).body).toEqual({ items: [], next: null });
+  });
+});

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EventStore, NewEvent } from '../../src/store/event-store.js';
+
+/** Opens a store on the same backing data each time it is called with the same `place`. */
+export interface StoreFactory {
+  /** A fresh, empty place (folder or schema) for one test. */
+  newPlace(): Promise<string>;
+  open(place: string): Promise<EventStore>;
+  dropPlace(place: string): Promise<void>;
+}
+
+export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
+  const sessionId = randomUUID();
+  const payload = JSON.stringify({ sessionId, n: Math.random() });
+  return {
+    provider: 'veriff', type: 'ine_registry', sessionId, reference: 'ref-1', status: 'valid', integration: null,
+    dedupeKey: randomUUID(), receivedAt: '2026-11-22T10:00:00.000Z', payload, rawBody: payload, ...overrides,
+  };
+}
+
+/** SPEC §5 as every backend must keep it; run once per backend. */
+export function storeContract(name: string, factory: StoreFactory): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let place: string;
+    let store: EventStore;
+    beforeEach(async () => {
+      place = await factory.newPlace();
+      store = await factory.open(place);
+    });
+    afterEach(async () => {
+      await store.close();
+      await factory.dropPlace(place);
+    });
+
+    it('appends an event and reads it back whole', async () => {
+      const e = newEvent({ integration: 'api-key', reference: null, status: null, rawBody: '{"a": "válida" }', payload: '{"a":"válida"}' });
+      const r = await store.append(e);
+      expect(r).toMatchObject({ duplicate: false, deliveries: 1 });
+      const got = await store.getEvent(r.id);
+      expect(got).toEqual({
+        id: r.id, seq: r.seq, provider: 'veriff', type: 'ine_registry', sessionId: e.sessionId, reference: null, status: null,
+        integration: 'api-key', receivedAt: e.receivedAt, lastDeliveredAt: e.receivedAt, deliveries: 1,
+        payload: { a: 'válida' }, rawBody: '{"a": "válida" }',
+      });
+      expect(await store.getEvent(randomUUID())).toBeNull();
+    });
+
+    it('stores a duplicate once and counts it, keeping the first id and payload', async () => {
+      const e = newEvent();
+      const first = await store.append(e);
+      const second = await store.append({ ...e, receivedAt: '2026-11-22T11:00:00.000Z', payload: '{"other":1}', rawBody: '{"other":1}' });
+      expect(second).toMatchObject({ id: first.id, seq: first.seq, deliveries: 2, duplicate: true });
+      const got = await store.getEvent(first.id);
+      expect(got).toMatchObject({ deliveries: 2, lastDeliveredAt: '2026-11-22T11:00:00.000Z', rawBody: e.rawBody });
+      expect((await store.listEvents({ limit: 10 })).items).toHaveLength(1);
+    });
+
+    it('keeps one row under concurrent duplicates, with the exact count', async () => {
+      const e = newEvent();
+      const results = await Promise.all(Array.from({ length: 50 }, () => store.append(e)));
+      expect(new Set(results.map((r) => r.id)).size).toBe(1);
+      expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+      expect((await store.listEvents({ limit: 100 })).items).toEqual([expect.objectContaining({ deliveries: 50 })]);
+    });
+
+    it('gives strictly increasing seq, lists oldest first, and pages with after/next to the end and beyond', async () => {
+      const appended = [];
+      for (let i = 0; i < 7; i += 1) appended.push(await store.append(newEvent()));
+      const seqs = appended.map((a) => BigInt(a.seq));
+      for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]! > seqs[i - 1]!).toBe(true);
+
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listEvents({ after, limit: 3 });
+        if (page.items.length === 0) {
+          expect(page.next).toBeNull();
+          break;
+        }
+        expect(page.next).toBe(page.items[page.items.length - 1]!.seq);
+        seen.push(...page.items.map((e) => e.id));
+        after = page.next!;
+      }
+      expect(seen).toEqual(appended.map((a) => a.id));
+      const later = await store.append(newEvent());
+      expect((await store.listEvents({ after, limit: 3 })).items.map((e) => e.id)).toEqual([later.id]);
+    });
+
+    it('filters by provider, session and reference', async () => {
+      const a = await store.append(newEvent({ sessionId: 's-1', reference: 'r-1' }));
+      const b = await store.append(newEvent({ provider: 'incode', type: 'ine_scraping', sessionId: 's-1', reference: 'r-2', status: 'FINISHED' }));
+      await store.append(newEvent({ sessionId: 's-2', reference: 'r-1' }));
+      const ids = async (q: Parameters<EventStore['listEvents']>[0]) => (await store.listEvents(q)).items.map((e) => e.id);
+      expect(await ids({ sessionId: 's-1', limit: 10 })).toEqual([a.id, b.id]);
+      expect(await ids({ sessionId: 's-1', provider: 'incode', limit: 10 })).toEqual([b.id]);
+      expect((await store.listEvents({ reference: 'r-1', limit: 10 })).items).toHaveLength(2);
+    });
+
+    it('appends many concurrent unique events, all committed (group commit)', async () => {
+      const events = Array.from({ length: 300 }, () => newEvent());
+      const results = await Promise.all(events.map((e) => store.append(e)));
+      expect(new Set(results.map((r) => r.seq)).size).toBe(300);
+      expect((await store.listEvents({ limit: 1000 })).items).toHaveLength(300);
+    });
+
+    it('quarantines raw bytes, counts the same bytes again, and pages the quarantine', async () => {
+      const bytes = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
+      const item = { provider: 'incode' as const, reason: 'invalid_json' as const, issues: [{ path: '', message: 'bad' }], rawBody: bytes, receivedAt: '2026-11-22T10:00:00.000Z' };
+      const first = await store.quarantine(item);
+      const second = await store.quarantine({ ...item, receivedAt: '2026-11-22T10:05:00.000Z' });
+      expect(second).toMatchObject({ id: first.id, deliveries: 2, duplicate: true });
+      await store.quarantine({ ...item, provider: 'veriff', rawBody: Buffer.from('{"x":1}'), reason: 'invalid_payload' });
+      const page1 = await store.listQuarantine({ limit: 1 });
+      expect(page1.items[0]).toMatchObject({
+        id: first.id, provider: 'incode', reason: 'invalid_json', deliveries: 2, rawBodyEncoding: 'base64',
+        rawBody: bytes.toString('base64'), issues: [{ path: '', message: 'bad' }], lastDeliveredAt: '2026-11-22T10:05:00.000Z',
+      });
+      const page2 = await store.listQuarantine({ after: page1.next!, limit: 5 });
+      expect(page2.items).toEqual([expect.objectContaining({ provider: 'veriff', rawBody: '{"x":1}', rawBodyEncoding: 'utf8' })]);
+      expect((await store.listQuarantine({ after: page2.next!, limit: 5 })).next).toBeNull();
+    });
+
+    it('keeps everything across close and reopen, and reports healthy', async () => {
+      const r = await store.append(newEvent());
+      expect(await store.check()).toEqual({ ok: true });
+      await store.close();
+      store = await factory.open(place);
+      expect((await store.getEvent(r.id))?.id).toBe(r.id);
+      const again = await store.append(newEvent());
+      expect(BigInt(again.seq) > BigInt(r.seq)).toBe(true);
+    });
+
+    it('commits what was queued before close, then refuses writes', async () => {
+      const pending = Array.from({ length: 20 }, () => store.append(newEvent()));
+      await store.close();
+      expect((await Promise.all(pending)).length).toBe(20);
+      await expect(store.append(newEvent())).rejects.toThrow(/closed/);
+      expect((await store.check()).ok).toBe(false);
+      store = await factory.open(place);
+      expect((await store.listEvents({ limit: 100 })).items).toHaveLength(20);
+    });
+  });
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { SQLITE_FILE, openSqliteStore } from '../src/store/sqlite-store.js';
+import { newEvent, storeContract } from './helpers/store-contract.js';
+
+const clock = { now: () => Date.parse('2026-11-22T10:00:00Z') };
+
+storeContract('SQLite', {
+  newPlace: async () => mkdtempSync(path.join(tmpdir(), 'ine-sqlite-')),
+  open: async (dir) => openSqliteStore({ dataDir: dir, batchMax: 64, clock }),
+  dropPlace: async (dir) => rmSync(dir, { recursive: true, force: true }),
+});
+
+describe('SQLite specifics', () => {
+  it('runs in WAL mode with synchronous=FULL (fsync before a commit returns) and records its migrations', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const store = openSqliteStore({ dataDir: path.join(dir, 'nested', 'data'), batchMax: 8, clock });
+    await store.append(newEvent());
+    const db = new Database(path.join(dir, 'nested', 'data', SQLITE_FILE));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'event log and quarantine' }]);
+    db.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to open a database migrated by a newer release', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    await openSqliteStore({ dataDir: dir, batchMax: 8, clock }).close();
+    const db = new Database(path.join(dir, SQLITE_FILE));
+    db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
+    db.close();
+    expect(() => openSqliteStore({ dataDir: dir, batchMax: 8, clock })).toThrow(/schema version 99, newer than this build/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shares one transaction between concurrent appends (group commit), capped at batchMax', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const batches: number[] = [];
+    const store = openSqliteStore({ dataDir: dir, batchMax: 10, clock, onCommit: (s) => batches.push(s.size) });
+    await Promise.all(Array.from({ length: 25 }, () => store.append(newEvent())));
+    expect(batches).toEqual([10, 10, 5]);
+    expect((await store.listEvents({ limit: 100 })).items).toHaveLength(25);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
