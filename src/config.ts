@@ -199,6 +199,9 @@ export function loadConfig(env: Env): Config {
   if (e.PORT !== 0 && e.PORT === e.ADMIN_PORT) {
     problems.push('ADMIN_PORT: must differ from PORT (the admin listener is never on the public port)');
   }
+  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+    problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

@@ -34,7 +34,7 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
     const { default: pretty } = await import('pino-pretty');
-    return pino(base, pretty({ colorize: true, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+    return pino(base, pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
   }
   return pino(base);
 }

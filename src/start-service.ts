@@ -31,10 +31,13 @@ function listen(server: Server, port: number, host: string): Promise<string> {
 function close(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    // Idle keep-alive sockets would hold close() open; stalled ones are cut after the grace period.
+    // Keep-alive sockets go idle as their in-flight requests finish and would hold close() open
+    // until keepAliveTimeout: close them as they go idle. Stalled ones are cut after the grace period.
+    const idle = setInterval(() => server.closeIdleConnections(), 50);
     const timer = setTimeout(() => server.closeAllConnections(), graceMs);
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(idle);
       resolve();
     });
     server.closeIdleConnections();
@@ -47,11 +50,17 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   const app = buildApp({ config, store, logger, clock });
   const admin = buildAdminApp({ config, store, logger });
 
-  const server = createServer(app);
-  // Slow or stalled clients are cut off (SPEC §6).
-  server.headersTimeout = config.timeouts.headersMs;
-  server.requestTimeout = config.timeouts.requestMs;
-  server.keepAliveTimeout = config.timeouts.keepAliveMs;
+  // Slow or stalled clients are cut off (SPEC §6). Node checks these timeouts every
+  // connectionsCheckingInterval (30 s by default), so check at least once a second.
+  const server = createServer(
+    {
+      headersTimeout: config.timeouts.headersMs,
+      requestTimeout: config.timeouts.requestMs,
+      keepAliveTimeout: config.timeouts.keepAliveMs,
+      connectionsCheckingInterval: Math.min(1000, config.timeouts.headersMs),
+    },
+    app,
+  );
   const adminServer = createServer(admin);
 
   let publicUrl: string;

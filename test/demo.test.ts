@@ -1,0 +1,33 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/harness.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+
+describe('npm run demo -- --once', () => {
+  it('starts the service, sends both vendors authenticated samples, prints what was stored, and exits 0', () => {
+    const data = tempDir('ine-demo-');
+    try {
+      const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--once'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', DEMO_DATA_DIR: data.dir, NO_COLOR: '1' },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(run.status).toBe(0);
+      const out = run.stdout;
+      expect(out).toMatch(/Veriff ine_registry, HMAC-signed\s+→ 200 \{"status":"success"\}/);
+      expect(out).toMatch(/Veriff retry of the same result \(new time\)\s+→ 200/);
+      expect(out).toMatch(/wrong secret\s+→ 401 \{"error":"unauthorized"\}/);
+      expect(out).toMatch(/Incode IN_PROGRESS, custom secret header\s+→ 200 \{"success":"true"\}/);
+      expect(out).toMatch(/Incode FINISHED, OAuth token then Bearer\s+→ 200 \{"success":"true"\}/);
+      expect(out).toMatch(/bad status \(quarantined\)\s+→ 400 \{"error":"invalid_payload"/);
+      expect(out).toMatch(/veriff\s+ine_registry\s+\S+\s+valid\s+2\s+demo-integration/);
+      expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+IN_PROGRESS\s+1\s+static-header/);
+      expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+FINISHED\s+1\s+oauth/);
+    } finally {
+      data.remove();
+    }
+  });
+});

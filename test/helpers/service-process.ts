@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const MAIN = path.join(ROOT, 'dist', 'main.js');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  adminUrl: string;
+  /** Every stdout line, parsed (a line that is not JSON fails the test that reads it). */
+  lines: Record<string, unknown>[];
+  stdout: string[];
+  stderr: string[];
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/** Starts the built service (`node dist/main.js`, as the container does) on free ports. */
+export function startProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const lines: Record<string, unknown>[] = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`service did not start: ${stderr.join('\n')} ${stdout.join('\n')}`)), 10_000);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`service exited with ${code}: ${stderr.join('\n')}`), { code, stderr, stdout }));
+    });
+    createInterface({ input: child.stdout! }).on('line', (l) => {
+      stdout.push(l);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(l);
+      } catch {
+        line = { notJson: l };
+      }
+      lines.push(line);
+      if (line.msg === 'listening') {
+        clearTimeout(timer);
+        resolve({
+          child, url: line.url as string, adminUrl: line.adminUrl as string, lines, stdout, stderr, exited,
+          stop: (signal = 'SIGTERM') => {
+            child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+  });
+}
+
+/** Runs the built service expecting it to exit; resolves with its code and output. */
+export function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
