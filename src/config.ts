@@ -161,6 +161,9 @@ const envSchema = z.object({
   INCODE_ALLOWED_IPS: cidrList,
 });
 
+/** Every environment variable the service reads (kept in step with .env.example and the README by a test). */
+export const SETTING_NAMES: readonly string[] = Object.keys(envSchema.shape);
+
 type Env = Record<string, string | undefined>;
 
 /** Parses the environment once; throws ConfigError listing every problem. */

@@ -67,3 +67,23 @@ describe('config', () => {
     expect(list.join('\n')).not.toMatch(/precious|tiny/);
   });
 });
+
+describe('documentation in step with the code', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  it('.env.example documents exactly the settings the service reads, and loads as a valid config', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('dotenv');
+    const { SETTING_NAMES } = await import('../src/config.js');
+    const example = parse(readFileSync(path.join(root, '.env.example')));
+    expect(Object.keys(example).sort()).toEqual([...SETTING_NAMES].sort());
+    expect(() => loadConfig(example)).not.toThrow();
+  });
+
+  it('the README settings table lists every setting', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { SETTING_NAMES } = await import('../src/config.js');
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    const missing = SETTING_NAMES.filter((name) => !readme.includes(`| \`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
