@@ -28,7 +28,8 @@ export interface Config {
   /** Express's `trust proxy` setting: false, true, a hop count, or addresses/CIDRs/names. */
   trustProxy: boolean | number | string;
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; shutdownMs: number };
-  store: { batchMax: number };
+  store: { batchMax: number; migrateOnStart: boolean };
+  postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   veriff: { secrets: string[]; allowedIps: string[] };
   incode: {
     headerName: string | undefined;
@@ -150,6 +151,10 @@ const envSchema = z.object({
   KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 100, 600_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
   STORE_BATCH_MAX: integer(256, 1, 10_000),
+  MIGRATE_ON_START: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('true')),
+  PG_POOL_MAX: integer(10, 1, 1000),
+  PG_QUERY_TIMEOUT_MS: integer(5_000, 100, 600_000),
+  PG_CONNECT_TIMEOUT_MS: integer(5_000, 100, 600_000),
   VERIFF_SHARED_SECRET: list('secret'),
   VERIFF_ALLOWED_IPS: cidrList,
   INCODE_HEADER_NAME: optionalText,
@@ -225,7 +230,8 @@ export function loadConfig(env: Env): Config {
       keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS,
       shutdownMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    store: { batchMax: e.STORE_BATCH_MAX },
+    store: { batchMax: e.STORE_BATCH_MAX, migrateOnStart: e.MIGRATE_ON_START === 'true' },
+    postgres: { poolMax: e.PG_POOL_MAX, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },
     incode: {
       headerName,

@@ -1,19 +1,8 @@
-import dotenv from 'dotenv';
-import { loadConfig, type Config } from './config.js';
-import { ConfigError } from './errors.js';
+import { configFromEnvOrExit } from './config-from-env.js';
 import { createLogger } from './logger.js';
 import { startService } from './start-service.js';
 
-dotenv.config({ quiet: true });
-
-let config: Config;
-try {
-  config = loadConfig(process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`ine-webhooks: ${error.message}\nSee .env.example for every setting.\n`);
-  process.exit(1);
-}
+const config = configFromEnvOrExit('ine-webhooks');
 
 const logger = await createLogger({ level: config.logLevel, pretty: config.env === 'development' });
 let service;

@@ -46,7 +46,7 @@ function close(server: Server, graceMs: number): Promise<void> {
 
 /** config → store → apps → listeners; used by main.ts and the demo. */
 export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
-  const store = await openStore(config, clock);
+  const store = await openStore(config, clock, logger);
   const app = buildApp({ config, store, logger, clock });
   const admin = buildAdminApp({ config, store, logger });
 

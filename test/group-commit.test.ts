@@ -4,25 +4,43 @@ import { GroupCommit } from '../src/store/group-commit.js';
 describe('GroupCommit', () => {
   it('batches what is submitted in one turn of the event loop, in order, at most maxBatch at a time', async () => {
     const calls: number[][] = [];
-    const gc = new GroupCommit<number, number>({ maxBatch: 4, commit: (items) => { calls.push(items); return items.map((i) => ({ ok: true, value: i * 10 })); } });
+    const gc = new GroupCommit<number, number>({ maxBatch: 4, commit: (items) => { calls.push(items); return items.map((i) => i * 10); } });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => gc.submit(i)));
     expect(results).toEqual([10, 20, 30, 40, 50, 60]);
     expect(calls).toEqual([[1, 2, 3, 4], [5, 6]]);
   });
 
-  it('gives each item its own fate, and rejects the whole batch when the commit throws', async () => {
-    let fail = false;
+  it('after a failed batch retries each item alone, so one bad item does not fail its neighbours', async () => {
+    const calls: number[][] = [];
     const gc = new GroupCommit<number, number>({
       maxBatch: 10,
       commit: (items) => {
-        if (fail) throw new Error('disk full');
-        return items.map((i) => (i % 2 ? { ok: true, value: i } : { ok: false, error: new Error(`bad ${i}`) }));
+        calls.push(items);
+        if (items.includes(2)) throw new Error('bad 2');
+        return items;
       },
     });
     const settled = await Promise.allSettled([1, 2, 3].map((i) => gc.submit(i)));
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    fail = true;
-    await expect(gc.submit(5)).rejects.toThrow('disk full');
+    expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  it('fails the whole batch at once when isolate says the error is an outage', async () => {
+    const calls: number[][] = [];
+    const stats: { size: number; ok: boolean }[] = [];
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 10,
+      commit: (items) => {
+        calls.push(items);
+        throw new Error('connection refused');
+      },
+      isolate: () => false,
+      onCommit: (s) => stats.push({ size: s.size, ok: s.ok }),
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => gc.submit(i)));
+    expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+    expect(calls).toEqual([[1, 2, 3]]);
+    expect(stats).toEqual([{ size: 3, ok: false }]);
   });
 
   it('runs one batch at a time with an async commit, and drain waits for everything', async () => {
@@ -37,7 +55,7 @@ describe('GroupCommit', () => {
         await new Promise((r) => setTimeout(r, 5));
         seen.push(...items);
         active -= 1;
-        return items.map((value) => ({ ok: true, value }));
+        return items;
       },
     });
     const all = [1, 2, 3, 4, 5].map((i) => gc.submit(i));

@@ -1,22 +1,32 @@
-/** One item's fate in a batch. */
-export type Settled<R> = { ok: true; value: R } | { ok: false; error: unknown };
-
 export interface GroupCommitOptions<T, R> {
-  /** Commits all items in one transaction (one fsync); returns each item's fate, in order. */
-  commit(items: T[]): Promise<Settled<R>[]> | Settled<R>[];
+  /** Commits the items in one transaction (one fsync), all or nothing; throws when nothing was committed. */
+  commit(items: T[]): Promise<R[]> | R[];
   /** The most items one transaction takes. */
   maxBatch: number;
-  /** Told of every batch after it settles: its size, how long the commit took, and whether all of it committed. */
+  /**
+   * After a failed batch, whether to retry each item in a transaction of its own, so that one bad
+   * item cannot fail its neighbours. Say no for outages (a dead connection), where retrying each
+   * item would only multiply the wait. Default: always.
+   */
+  isolate?: ((error: unknown) => boolean) | undefined;
+  /** Told of every batch after it settles: its size, how long it took, and whether all of it committed. */
   onCommit?: ((stats: { size: number; durationMs: number; ok: boolean }) => void) | undefined;
+}
+
+interface Waiter<T, R> {
+  item: T;
+  resolve(value: R): void;
+  reject(error: unknown): void;
 }
 
 /**
  * Group commit: writes submitted while the event loop is busy share one transaction and one
  * fsync. A batch is flushed on the next turn of the loop (setImmediate), so waiting is bounded
- * by one turn, and at most `maxBatch` items go in one transaction. One batch commits at a time.
+ * by one turn plus the batch ahead; at most `maxBatch` items go in one transaction, and one
+ * batch commits at a time.
  */
 export class GroupCommit<T, R> {
-  private queue: { item: T; resolve(value: R): void; reject(error: unknown): void }[] = [];
+  private queue: Waiter<T, R>[] = [];
   private scheduled = false;
   private running: Promise<void> | null = null;
 
@@ -49,24 +59,36 @@ export class GroupCommit<T, R> {
   private flush(): Promise<void> {
     if (this.running || this.queue.length === 0) return this.running ?? Promise.resolve();
     const batch = this.queue.splice(0, this.options.maxBatch);
-    this.running = (async () => {
-      let results: Settled<R>[];
-      const started = performance.now();
-      try {
-        results = await this.options.commit(batch.map((b) => b.item));
-      } catch (error) {
-        results = batch.map(() => ({ ok: false, error }));
-      }
-      this.options.onCommit?.({ size: batch.length, durationMs: performance.now() - started, ok: results.every((r) => r.ok) });
-      batch.forEach((waiter, i) => {
-        const result = results[i] ?? { ok: false, error: new Error('group commit returned too few results') };
-        if (result.ok) waiter.resolve(result.value);
-        else waiter.reject(result.error);
-      });
-    })().finally(() => {
+    this.running = this.commitBatch(batch).finally(() => {
       this.running = null;
       if (this.queue.length > 0) this.schedule();
     });
     return this.running;
+  }
+
+  private async commitBatch(batch: Waiter<T, R>[]): Promise<void> {
+    const started = performance.now();
+    let ok = true;
+    try {
+      const results = await this.options.commit(batch.map((w) => w.item));
+      batch.forEach((w, i) => w.resolve(results[i] as R));
+    } catch (error) {
+      const isolate = batch.length > 1 && (this.options.isolate?.(error) ?? true);
+      if (!isolate) {
+        ok = false;
+        for (const w of batch) w.reject(error);
+      } else {
+        for (const w of batch) {
+          try {
+            const [result] = await this.options.commit([w.item]);
+            w.resolve(result as R);
+          } catch (single) {
+            ok = false;
+            w.reject(single);
+          }
+        }
+      }
+    }
+    this.options.onCommit?.({ size: batch.length, durationMs: performance.now() - started, ok });
   }
 }

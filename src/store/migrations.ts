@@ -6,6 +6,7 @@ export interface Migration {
   version: number;
   name: string;
   sqlite: string;
+  postgres: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -46,6 +47,43 @@ export const MIGRATIONS: readonly Migration[] = [
         UNIQUE (provider, body_hash)
       );
       CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at TEXT NOT NULL);
+    `,
+    // payload is json, not jsonb: jsonb refuses the \u0000 escape that valid JSON may carry,
+    // and a payload the database refuses would be retried by the vendor for days in vain.
+    postgres: `
+      CREATE TABLE events (
+        seq               BIGSERIAL PRIMARY KEY,
+        id                TEXT NOT NULL UNIQUE,
+        provider          TEXT NOT NULL,
+        type              TEXT NOT NULL,
+        session_id        TEXT,
+        reference         TEXT,
+        status            TEXT,
+        integration       TEXT,
+        dedupe_key        TEXT NOT NULL UNIQUE,
+        received_at       TIMESTAMPTZ NOT NULL,
+        last_delivered_at TIMESTAMPTZ NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        payload           JSON NOT NULL,
+        raw_body          TEXT NOT NULL
+      );
+      CREATE INDEX events_by_provider ON events (provider, seq);
+      CREATE INDEX events_by_session ON events (session_id, seq);
+      CREATE INDEX events_by_reference ON events (reference, seq);
+      CREATE TABLE quarantine (
+        seq               BIGSERIAL PRIMARY KEY,
+        id                TEXT NOT NULL UNIQUE,
+        provider          TEXT NOT NULL,
+        reason            TEXT NOT NULL,
+        body_hash         TEXT NOT NULL,
+        issues            JSON NOT NULL,
+        raw_body          BYTEA NOT NULL,
+        received_at       TIMESTAMPTZ NOT NULL,
+        last_delivered_at TIMESTAMPTZ NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (provider, body_hash)
+      );
+      CREATE TABLE store_probe (id INTEGER PRIMARY KEY, checked_at TIMESTAMPTZ NOT NULL);
     `,
   },
 ];

@@ -1,12 +1,29 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import type { EventStore } from './event-store.js';
+import { openPostgresStore } from './postgres-store.js';
 import { openSqliteStore } from './sqlite-store.js';
 
+export interface OpenStoreOptions {
+  /** Overrides MIGRATE_ON_START (the migrate command always migrates). */
+  migrate?: boolean;
+  onCommit?: Parameters<typeof openSqliteStore>[0]['onCommit'];
+}
+
 /** The one place that knows every backend: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR. */
-export async function openStore(config: Config, clock: Clock): Promise<EventStore> {
+export async function openStore(config: Config, clock: Clock, logger?: Logger, options: OpenStoreOptions = {}): Promise<EventStore> {
   if (config.databaseUrl !== undefined) {
-    throw new Error('DATABASE_URL: the PostgreSQL backend is not available in this build yet; unset it to use the embedded SQLite store');
+    return openPostgresStore({
+      url: config.databaseUrl,
+      ...config.postgres,
+      batchMax: config.store.batchMax,
+      clock,
+      migrate: options.migrate ?? config.store.migrateOnStart,
+      logger,
+      onCommit: options.onCommit,
+    });
   }
-  return openSqliteStore({ dataDir: config.dataDir, batchMax: config.store.batchMax, clock });
+  // SQLite migrates under its own write lock at open, always: the file is this service's alone.
+  return openSqliteStore({ dataDir: config.dataDir, batchMax: config.store.batchMax, clock, onCommit: options.onCommit });
 }

@@ -4,13 +4,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { ProviderName } from '../providers/provider.js';
-import type {
-  AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem, Page, QuarantineItem, StoredEvent,
-} from './event-store.js';
-import { GroupCommit, type GroupCommitOptions, type Settled } from './group-commit.js';
+import type { AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
-import { rawBodyText } from './raw-body-text.js';
+import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
 
@@ -19,26 +16,8 @@ type Write =
   | { kind: 'quarantine'; item: NewQuarantineItem };
 type WriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
 
-interface EventRow {
-  seq: number; id: string; provider: ProviderName; type: string; session_id: string | null; reference: string | null;
-  status: string | null; integration: string | null; received_at: string; last_delivered_at: string;
-  deliveries: number; payload: string; raw_body: string;
-}
-interface QuarantineRow {
-  seq: number; id: string; provider: ProviderName; reason: string; issues: string; raw_body: Buffer;
-  received_at: string; last_delivered_at: string; deliveries: number;
-}
-
-const toEvent = (r: EventRow): StoredEvent => ({
-  id: r.id, seq: String(r.seq), provider: r.provider, type: r.type, sessionId: r.session_id, reference: r.reference,
-  status: r.status, integration: r.integration, receivedAt: r.received_at, lastDeliveredAt: r.last_delivered_at,
-  deliveries: r.deliveries, payload: JSON.parse(r.payload), rawBody: r.raw_body,
-});
-
-const toQuarantine = (r: QuarantineRow): QuarantineItem => ({
-  id: r.id, provider: r.provider, reason: r.reason, receivedAt: r.received_at, lastDeliveredAt: r.last_delivered_at,
-  issues: JSON.parse(r.issues), ...rawBodyText(r.raw_body), deliveries: r.deliveries,
-});
+type SqliteEventRow = Omit<EventRow, 'payload'> & { payload: string };
+type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
 
 function unavailable(error: unknown): StoreUnavailableError {
   const e = error as { code?: string; message?: string };
@@ -120,22 +99,15 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
   };
 
+  const commitAll = db.transaction((batch: Write[]) => batch.map(apply));
   const writes = new GroupCommit<Write, WriteResult>({
     maxBatch: options.batchMax,
     onCommit: options.onCommit,
-    commit(batch): Settled<WriteResult>[] {
+    commit(batch) {
       try {
-        const results = db.transaction(() => batch.map(apply))();
-        return results.map((value) => ({ ok: true, value }));
-      } catch {
-        // One bad write must not fail its neighbours: retry each alone, so each gets its own verdict.
-        return batch.map((write) => {
-          try {
-            return { ok: true, value: db.transaction(() => apply(write))() };
-          } catch (error) {
-            return { ok: false, error: unavailable(error) };
-          }
-        });
+        return commitAll(batch);
+      } catch (error) {
+        throw unavailable(error);
       }
     },
   });
@@ -157,32 +129,28 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
 
     listEvents: (query: EventQuery) =>
       read(() => {
-        const filters: [string, string | undefined][] = [
-          ['provider', query.provider], ['session_id', query.sessionId], ['reference', query.reference],
-        ];
-        const used = filters.filter(([, v]) => v !== undefined);
-        const key = used.map(([c]) => c).join(',');
+        const used = eventFilters(query);
+        const key = used.map(([column]) => column).join(',');
         let statement = eventPages.get(key);
         if (!statement) {
-          const where = ['seq > ?', ...used.map(([c]) => `${c} = ?`)].join(' AND ');
+          const where = ['seq > ?', ...used.map(([column]) => `${column} = ?`)].join(' AND ');
           statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq LIMIT ?`);
           eventPages.set(key, statement);
         }
-        const rows = statement.all(Number(query.after ?? 0), ...used.map(([, v]) => v), query.limit) as EventRow[];
-        const items = rows.map(toEvent);
-        return { items, next: items.length > 0 ? items[items.length - 1]!.seq : null } satisfies Page<StoredEvent>;
+        const rows = statement.all(Number(query.after ?? 0), ...used.map(([, value]) => value), query.limit) as SqliteEventRow[];
+        return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.payload) }));
       }),
 
-    getEvent: (id) => read(() => {
-      const rows = eventById.all(id) as EventRow[];
-      return rows[0] ? toEvent(rows[0]) : null;
-    }),
+    getEvent: (id) =>
+      read(() => {
+        const [row] = eventById.all(id) as SqliteEventRow[];
+        return row ? toStoredEvent({ ...row, payload: JSON.parse(row.payload) }) : null;
+      }),
 
     listQuarantine: (query) =>
       read(() => {
-        const items = (quarantinePage.all(Number(query.after ?? 0), query.limit) as QuarantineRow[]);
-        const next = items.length > 0 ? String(items[items.length - 1]!.seq) : null;
-        return { items: items.map(toQuarantine), next };
+        const rows = quarantinePage.all(Number(query.after ?? 0), query.limit) as SqliteQuarantineRow[];
+        return toPage(rows, (r) => toQuarantineItem({ ...r, issues: JSON.parse(r.issues) }));
       }),
 
     async check() {

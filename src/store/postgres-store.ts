@@ -1,0 +1,231 @@
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Clock } from '../clock.js';
+import { StoreUnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
+
+/** Advisory lock keys (a namespace and a purpose), so they cannot collide with other software's. */
+const LOCK_NAMESPACE = 0x494e45; // "INE"
+const MIGRATE_LOCK = 1;
+const APPEND_LOCK = 2;
+
+export interface PostgresStoreOptions {
+  url: string;
+  poolMax: number;
+  /** Each statement, and each wait for a connection, is bounded by these (no hanging requests). */
+  queryTimeoutMs: number;
+  connectTimeoutMs: number;
+  batchMax: number;
+  clock: Clock;
+  /** Apply pending migrations at open (under an advisory lock); false: refuse an outdated schema. */
+  migrate: boolean;
+  logger?: Logger | undefined;
+  onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
+}
+
+type Write = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
+type WriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
+
+function unavailable(error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const e = error as { code?: string; message?: string };
+  return new StoreUnavailableError(`postgres: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
+}
+
+/** Errors about one row's data (SQLSTATE classes 22, 23) are worth retrying item by item; outages are not. */
+const isDataError = (error: unknown) => {
+  const code = (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && /^(22|23)/.test(code);
+};
+
+/** Applies pending migrations; one replica at a time (session advisory lock), each step in its own transaction. */
+export async function migratePostgres(pool: pg.Pool, clock: Clock): Promise<{ applied: number[]; version: number }> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
+    try {
+      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+      const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      const newest = Math.max(0, ...done);
+      if (newest > LATEST_VERSION) {
+        throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+      }
+      const applied: number[] = [];
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(m.postgres);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date(clock.now())]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK');
+          throw error;
+        }
+        applied.push(m.version);
+      }
+      return { applied, version: Math.max(newest, ...applied) };
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function schemaVersion(pool: pg.Pool): Promise<number> {
+  const exists = await pool.query("SELECT to_regclass('schema_migrations') IS NOT NULL AS ok");
+  if (!exists.rows[0].ok) return 0;
+  return Number((await pool.query('SELECT coalesce(max(version), 0) AS v FROM schema_migrations')).rows[0].v);
+}
+
+export function createPool(options: Pick<PostgresStoreOptions, 'url' | 'poolMax' | 'queryTimeoutMs' | 'connectTimeoutMs' | 'logger'>): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolMax,
+    connectionTimeoutMillis: options.connectTimeoutMs,
+    query_timeout: options.queryTimeoutMs,
+    statement_timeout: options.queryTimeoutMs,
+    idle_in_transaction_session_timeout: options.queryTimeoutMs * 2,
+    application_name: 'ine-webhooks',
+  });
+  // An idle connection dropped by a database restart emits 'error' on the pool; unhandled, it
+  // would kill the process. The pool replaces the connection; the next query reconnects.
+  pool.on('error', (error) => options.logger?.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'postgres connection lost'));
+  return pool;
+}
+
+/**
+ * PostgreSQL backend for several replicas. A write commits before its promise resolves. Every
+ * write transaction first takes one transaction-scoped advisory lock, so `seq` values (assigned
+ * at insert) become visible in the order they were assigned: a reader paging `after=<seq>` can
+ * never pass a lower seq that commits later. Group commit keeps that lock to one short
+ * transaction per batch.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<EventStore> {
+  const pool = createPool(options);
+  try {
+    if (options.migrate) await migratePostgres(pool, options.clock);
+    else {
+      const version = await schemaVersion(pool);
+      if (version < LATEST_VERSION) {
+        throw new Error(`the database schema is at version ${version}, this build needs ${LATEST_VERSION}: run "ine-webhooks migrate" (or set MIGRATE_ON_START=true)`);
+      }
+    }
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+
+  const apply = async (client: pg.PoolClient, write: Write): Promise<WriteResult> => {
+    if (write.kind === 'event') {
+      const e = write.event;
+      const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
+        `INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
+                             received_at, last_delivered_at, deliveries, payload, raw_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11)
+         ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
+         RETURNING id, seq, deliveries`,
+        [randomUUID(), e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.dedupeKey, e.receivedAt, e.payload, e.rawBody],
+      );
+      const row = rows[0]!;
+      return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+    }
+    const q = write.item;
+    const { rows } = await client.query<{ id: string; deliveries: number }>(
+      `INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
+       ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = quarantine.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
+       RETURNING id, deliveries`,
+      [randomUUID(), q.provider, q.reason, createHash('sha256').update(q.rawBody).digest('hex'), JSON.stringify(q.issues), q.rawBody, q.receivedAt],
+    );
+    const row = rows[0]!;
+    return { id: row.id, deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+  };
+
+  const writes = new GroupCommit<Write, WriteResult>({
+    maxBatch: options.batchMax,
+    onCommit: options.onCommit,
+    isolate: isDataError,
+    async commit(batch) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw unavailable(error);
+      }
+      try {
+        await client.query('BEGIN');
+        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, APPEND_LOCK]);
+        const results: WriteResult[] = [];
+        for (const write of batch) results.push(await apply(client, write));
+        await client.query('COMMIT');
+        client.release();
+        return results;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        // The connection may be mid-statement or dead: do not hand it to the next batch.
+        client.release(true);
+        throw unavailable(error);
+      }
+    },
+  });
+
+  let closed = false;
+  const refuseClosed = () => Promise.reject(new StoreUnavailableError('postgres: store is closed'));
+  const read = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
+    if (closed) return refuseClosed();
+    try {
+      return (await pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+
+  return {
+    append: (event) => (closed ? refuseClosed() : (writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
+
+    quarantine: (item) => (closed ? refuseClosed() : writes.submit({ kind: 'quarantine', item })),
+
+    async listEvents(query: EventQuery) {
+      const used = eventFilters(query);
+      const where = ['seq > $1', ...used.map(([column], i) => `${column} = $${i + 2}`)].join(' AND ');
+      const rows = await read<EventRow>(
+        `SELECT * FROM events WHERE ${where} ORDER BY seq LIMIT $${used.length + 2}`,
+        [query.after ?? '0', ...used.map(([, value]) => value), query.limit],
+      );
+      return toPage(rows, toStoredEvent);
+    },
+
+    async getEvent(id) {
+      const [row] = await read<EventRow>('SELECT * FROM events WHERE id = $1', [id]);
+      return row ? toStoredEvent(row) : null;
+    },
+
+    async listQuarantine(query) {
+      const rows = await read<QuarantineRow>('SELECT * FROM quarantine WHERE seq > $1 ORDER BY seq LIMIT $2', [query.after ?? '0', query.limit]);
+      return toPage(rows, toQuarantineItem);
+    },
+
+    async check() {
+      if (closed) return { ok: false, reason: 'store is closed' };
+      try {
+        await pool.query('INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at');
+        return { ok: true };
+      } catch (error) {
+        return { ok: false, reason: unavailable(error).message };
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      await writes.drain();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,176 @@
+import pg from 'pg';
+import request from 'supertest';
+import { describe, expect, it } from 'vitest';
+import { openPostgresStore } from '../src/store/postgres-store.js';
+import type { EventStore } from '../src/store/event-store.js';
+import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
+import { FULL_ENV, harness, VERIFF_SECRET } from './helpers/harness.js';
+import { createSchema, PG_URL, postgresAvailable, urlWithSchema } from './helpers/postgres.js';
+import { newEvent, storeContract } from './helpers/store-contract.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
+
+const clock = { now: () => Date.parse('2026-11-22T10:00:00Z') };
+const open = (url: string, extra: Partial<Parameters<typeof openPostgresStore>[0]> = {}) =>
+  openPostgresStore({ url, poolMax: 5, queryTimeoutMs: 2000, connectTimeoutMs: 1000, batchMax: 64, clock, migrate: true, ...extra });
+
+const drops = new Map<string, () => Promise<void>>();
+if (postgresAvailable) {
+  storeContract('PostgreSQL', {
+    async newPlace() {
+      const s = await createSchema();
+      drops.set(s.url, s.drop);
+      return s.url;
+    },
+    open: (url) => open(url),
+    async dropPlace(url) {
+      await drops.get(url)?.();
+      drops.delete(url);
+    },
+  });
+}
+
+describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
+  it('migrates once when several replicas start together (advisory lock), and records the version', async () => {
+    const s = await createSchema();
+    try {
+      const stores = await Promise.all(Array.from({ length: 4 }, () => open(s.url)));
+      const c = new pg.Client({ connectionString: s.url });
+      await c.connect();
+      expect((await c.query('SELECT version, name FROM schema_migrations')).rows).toEqual([{ version: 1, name: 'event log and quarantine' }]);
+      await c.end();
+      await Promise.all(stores.map((st) => st.close()));
+    } finally {
+      await s.drop();
+    }
+  });
+
+  it('with migrate off, refuses an empty schema with a message naming the migrate command', async () => {
+    const s = await createSchema();
+    try {
+      await expect(open(s.url, { migrate: false })).rejects.toThrow(/schema is at version 0, this build needs 1: run "ine-webhooks migrate"/);
+    } finally {
+      await s.drop();
+    }
+  });
+
+  it('refuses a database migrated by a newer release', async () => {
+    const s = await createSchema();
+    try {
+      await (await open(s.url)).close();
+      const c = new pg.Client({ connectionString: s.url });
+      await c.connect();
+      await c.query("INSERT INTO schema_migrations VALUES (99, 'future', now())");
+      await c.end();
+      await expect(open(s.url)).rejects.toThrow(/schema version 99, newer than this build/);
+    } finally {
+      await s.drop();
+    }
+  });
+
+  it('stores a payload with a \\u0000 escape (valid JSON that jsonb would refuse)', async () => {
+    const s = await createSchema();
+    const store = await open(s.url);
+    try {
+      const r = await store.append(newEvent({ payload: '{"note":"a\\u0000b"}', rawBody: '{"note":"a\\u0000b"}' }));
+      expect((await store.getEvent(r.id))!.payload).toEqual({ note: 'a\u0000b' });
+    } finally {
+      await store.close();
+      await s.drop();
+    }
+  });
+
+  it('a reader paging after/next sees every event exactly once while three replicas write concurrently', async () => {
+    const s = await createSchema();
+    const writers = await Promise.all([open(s.url), open(s.url), open(s.url)]);
+    const reader = await open(s.url);
+    try {
+      const perWriter = 150;
+      let writing = true;
+      const written: string[] = [];
+      const writing$ = Promise.all(
+        writers.map(async (w) => {
+          for (let i = 0; i < perWriter; i += 5) {
+            // Bursts of 5 concurrent appends per replica, so batches interleave across replicas.
+            const rs = await Promise.all(Array.from({ length: 5 }, () => w.append(newEvent())));
+            written.push(...rs.map((r) => r.id));
+          }
+        }),
+      ).finally(() => {
+        writing = false;
+      });
+      const seen: string[] = [];
+      const seqs: bigint[] = [];
+      let after: string | undefined;
+      const pageOnce = async () => {
+        const page = await reader.listEvents({ after, limit: 7 });
+        for (const e of page.items) {
+          seen.push(e.id);
+          seqs.push(BigInt(e.seq));
+        }
+        if (page.next !== null) after = page.next;
+        return page.items.length;
+      };
+      while (writing) await pageOnce();
+      await writing$;
+      while ((await pageOnce()) > 0);
+      expect(written).toHaveLength(3 * perWriter);
+      expect(seen).toHaveLength(written.length);
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(new Set(seen)).toEqual(new Set(written));
+      for (let i = 1; i < seqs.length; i += 1) expect(seqs[i]! > seqs[i - 1]!).toBe(true);
+    } finally {
+      await Promise.all([...writers, reader].map((st) => st.close()));
+      await s.drop();
+    }
+  });
+
+  describe('when the database becomes unreachable', () => {
+    const send = (h: ReturnType<typeof harness>) => {
+      const body = JSON.stringify(veriffPayload());
+      return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
+    };
+
+    it('answers 503 within a bounded time (refused or black-holed), /readyz 503, and heals by itself', async () => {
+      const s = await createSchema();
+      const target = new URL(PG_URL);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(urlWithSchema(s.schema));
+      viaProxy.host = `127.0.0.1:${proxy.port}`;
+      let store: EventStore | undefined;
+      let h: ReturnType<typeof harness> | undefined;
+      try {
+        store = await open(viaProxy.href, { connectTimeoutMs: 1000, queryTimeoutMs: 1000 });
+        h = harness(FULL_ENV, { store });
+        expect((await send(h)).status).toBe(200);
+
+        for (const fault of ['refuse', 'blackhole'] as const) {
+          proxy[fault]();
+          const started = Date.now();
+          const res = await send(h);
+          const elapsed = Date.now() - started;
+          expect(res.status).toBe(503);
+          expect(res.body).toEqual({ error: 'store_unavailable' });
+          expect(elapsed).toBeLessThan(4000);
+          const ready = await request(h.app).get('/readyz');
+          expect(ready.status).toBe(503);
+          expect(ready.body.checks.store).toMatch(/^postgres: /);
+
+          proxy.restore();
+          const healed = veriffPayload();
+          const body = JSON.stringify(healed);
+          expect((await postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET))).status).toBe(200);
+          expect((await request(h.app).get('/readyz')).status).toBe(200);
+          expect((await store.listEvents({ sessionId: healed.sessionId as string, limit: 5 })).items).toHaveLength(1);
+        }
+        const outcomes = h.logs.requests().map((l) => l.outcome);
+        expect(outcomes).toEqual(['accepted', 'store_unavailable', 'accepted', 'store_unavailable', 'accepted']);
+        expect((await store.listEvents({ limit: 100 })).items).toHaveLength(3);
+      } finally {
+        proxy.restore();
+        await h?.close();
+        await proxy.close();
+        await s.drop();
+      }
+    });
+  });
+});
