@@ -14,8 +14,9 @@ const open = (url: string, extra: Partial<Parameters<typeof openPostgresStore>[0
   openPostgresStore({ url, poolMax: 5, queryTimeoutMs: 2000, connectTimeoutMs: 1000, batchMax: 64, clock, migrate: true, ...extra });
 
 const drops = new Map<string, () => Promise<void>>();
-if (postgresAvailable) {
-  storeContract('PostgreSQL', {
+storeContract(
+  'PostgreSQL',
+  {
     async newPlace() {
       const s = await createSchema();
       drops.set(s.url, s.drop);
@@ -26,8 +27,9 @@ if (postgresAvailable) {
       await drops.get(url)?.();
       drops.delete(url);
     },
-  });
-}
+  },
+  { skip: !postgresAvailable },
+);
 
 describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
   it('migrates once when several replicas start together (advisory lock), and records the version', async () => {

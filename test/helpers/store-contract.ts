@@ -20,8 +20,8 @@ export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
 }
 
 /** SPEC §5 as every backend must keep it; run once per backend. */
-export function storeContract(name: string, factory: StoreFactory): void {
-  describe(`EventStore contract: ${name}`, () => {
+export function storeContract(name: string, factory: StoreFactory, options: { skip?: boolean } = {}): void {
+  describe.skipIf(options.skip ?? false)(`EventStore contract: ${name}`, () => {
     let place: string;
     let store: EventStore;
     beforeEach(async () => {
