@@ -47,6 +47,9 @@ export class HttpError extends Error {
 
 /** The store could not commit or read (disk full, database down, timeout): the sender should retry. */
 export class StoreUnavailableError extends Error {
+  /** The session whose event could not be stored, when known: for the log line. */
+  sessionId: string | null = null;
+
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';

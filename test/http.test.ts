@@ -142,7 +142,7 @@ describe('HTTP rules shared by every route', () => {
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ error: 'store_unavailable' });
     expect(res.headers['retry-after']).toBe('30');
-    expect(h.logs.requests()[0]).toMatchObject({ outcome: 'store_unavailable', status: 503, level: 50 });
+    expect(h.logs.requests()[0]).toMatchObject({ outcome: 'store_unavailable', status: 503, level: 50, sessionId: JSON.parse(body).sessionId });
     const ready = await request(h.app).get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.status).toBe('unavailable');

@@ -25,6 +25,7 @@ export function errorHandler(logger: Logger) {
       res.setHeader('retry-after', '30');
       fields.outcome = 'store_unavailable';
       fields.reason = error.message;
+      fields.sessionId = error.sessionId;
     } else if (isBodyParserError(error)) {
       // Only the form body of POST /oauth/token goes through Express's parsers.
       status = error.status;

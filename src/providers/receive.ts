@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { HttpError } from '../errors.js';
+import { HttpError, StoreUnavailableError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
 import { canonicalJson } from '../store/canonical-json.js';
 import type { InboundRequest, PayloadIssue, Provider } from './provider.js';
@@ -74,18 +74,24 @@ export async function receive(provider: Provider, request: InboundRequest, deps:
   const dedupeKey = createHash('sha256')
     .update(`${provider.name}\n${event.type}\n${canonicalJson(event.dedupeMaterial)}`)
     .digest('hex');
-  const stored = await deps.store.append({
-    provider: provider.name,
-    type: event.type,
-    sessionId: event.sessionId,
-    reference: event.reference,
-    status: event.status,
-    integration: auth.integration,
-    dedupeKey,
-    receivedAt,
-    payload: JSON.stringify(json.value),
-    rawBody: json.text,
-  });
+  const stored = await deps.store
+    .append({
+      provider: provider.name,
+      type: event.type,
+      sessionId: event.sessionId,
+      reference: event.reference,
+      status: event.status,
+      integration: auth.integration,
+      dedupeKey,
+      receivedAt,
+      payload: JSON.stringify(json.value),
+      rawBody: json.text,
+    })
+    .catch((error: unknown) => {
+      // Ops need to know whose result is waiting for the vendor's retry.
+      if (error instanceof StoreUnavailableError) error.sessionId = event.sessionId;
+      throw error;
+    });
   return {
     body: provider.successBody,
     outcome: stored.duplicate ? 'duplicate' : meaning.recognised ? 'accepted' : 'unrecognised',

@@ -3,9 +3,10 @@ import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 /** Advisory lock keys (a namespace and a purpose), so they cannot collide with other software's. */
@@ -27,8 +28,6 @@ export interface PostgresStoreOptions {
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
 }
 
-type Write = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
-type WriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
 
 function unavailable(error: unknown): StoreUnavailableError {
   if (error instanceof StoreUnavailableError) return error;
@@ -121,7 +120,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
 
-  const apply = async (client: pg.PoolClient, write: Write): Promise<WriteResult> => {
+  const apply = async (client: pg.PoolClient, write: StoreWrite): Promise<StoreWriteResult> => {
     if (write.kind === 'event') {
       const e = write.event;
       const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
@@ -147,7 +146,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return { id: row.id, deliveries: row.deliveries, duplicate: row.deliveries > 1 };
   };
 
-  const writes = new GroupCommit<Write, WriteResult>({
+  const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
     onCommit: options.onCommit,
     isolate: isDataError,
@@ -161,7 +160,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, APPEND_LOCK]);
-        const results: WriteResult[] = [];
+        const results: StoreWriteResult[] = [];
         for (const write of batch) results.push(await apply(client, write));
         await client.query('COMMIT');
         client.release();
@@ -175,10 +174,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   });
 
-  let closed = false;
-  const refuseClosed = () => Promise.reject(new StoreUnavailableError('postgres: store is closed'));
+  const lifecycle = storeLifecycle({
+    backend: 'postgres',
+    writes,
+    probe: () => pool.query('INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at'),
+    release: () => pool.end(),
+    unavailable,
+  });
   const read = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
-    if (closed) return refuseClosed();
+    if (lifecycle.closed()) throw new StoreUnavailableError('postgres: store is closed');
     try {
       return (await pool.query<R>(text, values)).rows;
     } catch (error) {
@@ -187,9 +191,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   };
 
   return {
-    append: (event) => (closed ? refuseClosed() : (writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
-
-    quarantine: (item) => (closed ? refuseClosed() : writes.submit({ kind: 'quarantine', item })),
+    append: lifecycle.append,
+    quarantine: lifecycle.quarantine,
+    check: lifecycle.check,
+    close: lifecycle.close,
 
     async listEvents(query: EventQuery) {
       const used = eventFilters(query);
@@ -209,23 +214,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async listQuarantine(query) {
       const rows = await read<QuarantineRow>('SELECT * FROM quarantine WHERE seq > $1 ORDER BY seq LIMIT $2', [query.after ?? '0', query.limit]);
       return toPage(rows, toQuarantineItem);
-    },
-
-    async check() {
-      if (closed) return { ok: false, reason: 'store is closed' };
-      try {
-        await pool.query('INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at');
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, reason: unavailable(error).message };
-      }
-    },
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      await writes.drain();
-      await pool.end();
     },
   };
 }

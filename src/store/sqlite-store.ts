@@ -4,17 +4,14 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { AppendResult, EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
 
-type Write =
-  | { kind: 'event'; event: NewEvent }
-  | { kind: 'quarantine'; item: NewQuarantineItem };
-type WriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
 
 type SqliteEventRow = Omit<EventRow, 'payload'> & { payload: string };
 type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
@@ -85,7 +82,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const eventPages = new Map<string, Database.Statement>();
 
-  const apply = (write: Write): WriteResult => {
+  const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
       const [row] = insertEvent.all({ ...write.event, id: randomUUID() }) as { id: string; seq: number; deliveries: number }[];
       return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
@@ -99,8 +96,8 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
   };
 
-  const commitAll = db.transaction((batch: Write[]) => batch.map(apply));
-  const writes = new GroupCommit<Write, WriteResult>({
+  const commitAll = db.transaction((batch: StoreWrite[]) => batch.map(apply));
+  const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
     onCommit: options.onCommit,
     commit(batch) {
@@ -112,9 +109,15 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     },
   });
 
-  let closed = false;
+  const lifecycle = storeLifecycle({
+    backend: 'sqlite',
+    writes,
+    probe: () => probe.run(new Date(options.clock.now()).toISOString()),
+    release: () => db.close(),
+    unavailable,
+  });
   const read = <T>(fn: () => T): Promise<T> => {
-    if (closed) return Promise.reject(new StoreUnavailableError('sqlite: store is closed'));
+    if (lifecycle.closed()) return Promise.reject(new StoreUnavailableError('sqlite: store is closed'));
     try {
       return Promise.resolve(fn());
     } catch (error) {
@@ -123,10 +126,10 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   };
 
   return {
-    append: (event) => (closed ? Promise.reject(new StoreUnavailableError('sqlite: store is closed')) : writes.submit({ kind: 'event', event }) as Promise<AppendResult>),
-
-    quarantine: (item) => (closed ? Promise.reject(new StoreUnavailableError('sqlite: store is closed')) : writes.submit({ kind: 'quarantine', item })),
-
+    append: lifecycle.append,
+    quarantine: lifecycle.quarantine,
+    check: lifecycle.check,
+    close: lifecycle.close,
     listEvents: (query: EventQuery) =>
       read(() => {
         const used = eventFilters(query);
@@ -153,21 +156,5 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
         return toPage(rows, (r) => toQuarantineItem({ ...r, issues: JSON.parse(r.issues) }));
       }),
 
-    async check() {
-      if (closed) return { ok: false, reason: 'store is closed' };
-      try {
-        probe.run(new Date(options.clock.now()).toISOString());
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, reason: unavailable(error).message };
-      }
-    },
-
-    async close() {
-      if (closed) return;
-      closed = true;
-      await writes.drain();
-      db.close();
-    },
   };
 }
