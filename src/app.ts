@@ -8,6 +8,7 @@ import { mountOAuthRoute } from './http/oauth-route.js';
 import { requestId } from './http/request-log.js';
 import { mountWebhookRoute } from './http/webhook-route.js';
 import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
 import { createProviders } from './providers/providers.js';
 import type { EventStore } from './store/event-store.js';
 
@@ -16,10 +17,11 @@ export interface AppDeps {
   store: EventStore;
   logger: Logger;
   clock: Clock;
+  metrics: Metrics;
 }
 
 /** The public app: webhook routes, the OAuth token endpoint, health. Never reads env, never listens. */
-export function buildApp({ config, store, logger, clock }: AppDeps): Express {
+export function buildApp({ config, store, logger, clock, metrics }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -29,9 +31,9 @@ export function buildApp({ config, store, logger, clock }: AppDeps): Express {
   const providers = createProviders(config, oauth);
   const router = express.Router();
   for (const provider of providers) {
-    mountWebhookRoute(router, provider, { store, clock, logger, bodyLimit: config.bodyLimit });
+    mountWebhookRoute(router, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
   }
-  if (oauth) mountOAuthRoute(router, oauth, logger);
+  if (oauth) mountOAuthRoute(router, oauth, logger, metrics);
   mountHealth(router, store, providers);
   app.use(router);
 

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore } from './store/open-store.js';
 
@@ -46,9 +47,10 @@ function close(server: Server, graceMs: number): Promise<void> {
 
 /** config → store → apps → listeners; used by main.ts and the demo. */
 export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
-  const store = await openStore(config, clock, logger);
-  const app = buildApp({ config, store, logger, clock });
-  const admin = buildAdminApp({ config, store, logger });
+  const metrics = createMetrics(config.databaseUrl ? 'postgres' : 'sqlite');
+  const store = await openStore(config, clock, logger, { onCommit: metrics.observeCommit });
+  const app = buildApp({ config, store, logger, clock, metrics });
+  const admin = buildAdminApp({ config, store, logger, metrics });
 
   // Slow or stalled clients are cut off (SPEC §6). Node checks these timeouts every
   // connectionsCheckingInterval (30 s by default), so check at least once a second.

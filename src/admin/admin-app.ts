@@ -7,13 +7,16 @@ import { HttpError } from '../errors.js';
 import { errorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-log.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { toPayloadIssues } from '../providers/zod-issues.js';
+import { sessionById, sessionsByReference } from '../sessions/session-view.js';
 import type { EventStore } from '../store/event-store.js';
 
 export interface AdminDeps {
   config: Config;
   store: EventStore;
   logger: Logger;
+  metrics: Metrics;
 }
 
 const cursor = z.string().regex(/^\d{1,19}$/, 'must be a cursor returned as next').optional();
@@ -26,6 +29,9 @@ const eventQuery = z.object({
   limit,
 });
 const pageQuery = z.object({ after: cursor, limit });
+const referenceQuery = z.object({
+  reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).min(1),
+});
 
 function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.query);
@@ -34,11 +40,17 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
 }
 
 /** The admin listener (ADMIN_PORT, never the public port): read access to the log behind ADMIN_TOKEN. */
-export function buildAdminApp({ config, store, logger }: AdminDeps): Express {
+export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestId);
+
+  // Prometheus scrapes without credentials: the admin port is private, and metrics carry no data.
+  app.get('/metrics', async (_req, res) => {
+    res.setHeader('content-type', metrics.registry.contentType);
+    res.send(await metrics.registry.metrics());
+  });
 
   const token = config.adminToken;
   if (token !== undefined) {
@@ -61,6 +73,23 @@ export function buildAdminApp({ config, store, logger }: AdminDeps): Express {
       const event = await store.getEvent(String(req.params.id));
       if (!event) throw new HttpError(404, 'not_found');
       res.json(event);
+    });
+
+    app.get('/sessions/:sessionId', requireToken, async (req, res) => {
+      const view = await sessionById(store, String(req.params.sessionId));
+      if (!view) throw new HttpError(404, 'not_found');
+      res.json(view);
+    });
+
+    app.get('/sessions', requireToken, async (req, res) => {
+      const { reference } = parseQuery(referenceQuery, req);
+      res.json({ reference, sessions: await sessionsByReference(store, reference) });
+    });
+
+    app.get('/quarantine/:id', requireToken, async (req, res) => {
+      const item = await store.getQuarantineItem(String(req.params.id));
+      if (!item) throw new HttpError(404, 'not_found');
+      res.json(item);
     });
 
     app.get('/quarantine', requireToken, async (req, res) => {

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { parseBasicAuth, type OAuthIssuer } from '../auth/oauth.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 
 /** RFC 6749 §5.2 error answers; the reason goes to the log, not the client. */
 function oauthError(status: 400 | 401, code: string, description: string, reason: string): HttpError {
@@ -17,11 +18,12 @@ function oauthError(status: 400 | 401, code: string, description: string, reason
 }
 
 /** POST /oauth/token: the client-credentials grant Incode uses before sending notifications. */
-export function mountOAuthRoute(router: Router, issuer: OAuthIssuer, logger: Logger): void {
+export function mountOAuthRoute(router: Router, issuer: OAuthIssuer, logger: Logger, metrics: Metrics): void {
   const log = logger.child({ component: 'oauth' });
 
   const token = (req: Request, res: Response) => {
     const refuse = (error: HttpError) => {
+      metrics.oauthToken('refused');
       log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId: res.locals.requestId }, `oauth token refused: ${error.reason}`);
       return error;
     };
@@ -46,6 +48,7 @@ export function mountOAuthRoute(router: Router, issuer: OAuthIssuer, logger: Log
       throw refuse(oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported', `grant_type ${String(grant).slice(0, 40)}`));
     }
     const issued = issuer.issue();
+    metrics.oauthToken('issued');
     log.info({ oauth: 'issued', expiresIn: issued.expires_in, requestId: res.locals.requestId }, 'oauth token issued');
     res.setHeader('cache-control', 'no-store');
     res.setHeader('pragma', 'no-cache');

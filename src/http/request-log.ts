@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Outcome } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 
 /** Fields a webhook handler or the error handler leaves for the request's one log line. */
 export interface WebhookLogFields {
@@ -31,9 +32,10 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
 
 /**
  * Exactly one line per webhook request (SPEC §6), written when the response is finished or the
- * connection closed, with the outcome the handler or the error handler recorded.
+ * connection closed, with the outcome the handler or the error handler recorded; the same
+ * outcome feeds the request metrics, so logs and metrics never disagree.
  */
-export function webhookRequestLog(logger: Logger, provider: string) {
+export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: string) {
   const log = logger.child({ provider });
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
@@ -43,6 +45,8 @@ export function webhookRequestLog(logger: Logger, provider: string) {
       written = true;
       const f = logFields(res);
       const outcome = f.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeRequest(provider, outcome, seconds);
       const line = {
         outcome,
         status: res.headersSent ? res.statusCode : null,
@@ -50,7 +54,7 @@ export function webhookRequestLog(logger: Logger, provider: string) {
         eventId: f.eventId ?? null,
         integration: f.integration,
         deliveries: f.deliveries,
-        durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        durationMs: seconds * 1000,
         requestId: res.locals.requestId as string,
         method: req.method,
         ...(f.reason ? { reason: f.reason } : {}),

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response, Router } from 'express';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import type { Provider } from '../providers/provider.js';
 import { receive } from '../providers/receive.js';
 import type { EventStore } from '../store/event-store.js';
@@ -12,6 +13,7 @@ export interface WebhookRouteDeps {
   store: EventStore;
   clock: Clock;
   logger: Logger;
+  metrics: Metrics;
   bodyLimit: number;
 }
 
@@ -67,7 +69,7 @@ export function mountWebhookRoute(router: Router, provider: Provider, deps: Webh
 
   router
     .route(provider.path)
-    .all(webhookRequestLog(deps.logger, provider.name))
+    .all(webhookRequestLog(deps.logger, deps.metrics, provider.name))
     .post(handle)
     .all(methodNotAllowed);
 }

@@ -68,6 +68,8 @@ export interface EventQuery {
   /** Exclusive cursor: events after this position. */
   after?: string | undefined;
   limit: number;
+  /** The newest `limit` events, newest first (for a tail); default oldest first. */
+  newestFirst?: boolean | undefined;
 }
 
 export interface Page<T> {
@@ -88,6 +90,7 @@ export interface EventStore {
   listEvents(query: EventQuery): Promise<Page<StoredEvent>>;
   getEvent(id: string): Promise<StoredEvent | null>;
   listQuarantine(query: { after?: string | undefined; limit: number }): Promise<Page<QuarantineItem>>;
+  getQuarantineItem(id: string): Promise<QuarantineItem | null>;
   /** Whether the store accepts writes now: a real probe plus the outcome of the latest commit. */
   check(): Promise<StoreHealth>;
   /** Commits what is queued, then releases the database. */

@@ -200,7 +200,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const used = eventFilters(query);
       const where = ['seq > $1', ...used.map(([column], i) => `${column} = $${i + 2}`)].join(' AND ');
       const rows = await read<EventRow>(
-        `SELECT * FROM events WHERE ${where} ORDER BY seq LIMIT $${used.length + 2}`,
+        `SELECT * FROM events WHERE ${where} ORDER BY seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT $${used.length + 2}`,
         [query.after ?? '0', ...used.map(([, value]) => value), query.limit],
       );
       return toPage(rows, toStoredEvent);
@@ -214,6 +214,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async listQuarantine(query) {
       const rows = await read<QuarantineRow>('SELECT * FROM quarantine WHERE seq > $1 ORDER BY seq LIMIT $2', [query.after ?? '0', query.limit]);
       return toPage(rows, toQuarantineItem);
+    },
+
+    async getQuarantineItem(id) {
+      const [row] = await read<QuarantineRow>('SELECT * FROM quarantine WHERE id = $1', [id]);
+      return row ? toQuarantineItem(row) : null;
     },
   };
 }

@@ -80,6 +80,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
   const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
   const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
+  const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
 
   const apply = (write: StoreWrite): StoreWriteResult => {
@@ -133,11 +134,12 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     listEvents: (query: EventQuery) =>
       read(() => {
         const used = eventFilters(query);
-        const key = used.map(([column]) => column).join(',');
+        const order = query.newestFirst ? 'DESC' : 'ASC';
+        const key = `${order}:${used.map(([column]) => column).join(',')}`;
         let statement = eventPages.get(key);
         if (!statement) {
           const where = ['seq > ?', ...used.map(([column]) => `${column} = ?`)].join(' AND ');
-          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq LIMIT ?`);
+          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq ${order} LIMIT ?`);
           eventPages.set(key, statement);
         }
         const rows = statement.all(Number(query.after ?? 0), ...used.map(([, value]) => value), query.limit) as SqliteEventRow[];
@@ -154,6 +156,12 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
       read(() => {
         const rows = quarantinePage.all(Number(query.after ?? 0), query.limit) as SqliteQuarantineRow[];
         return toPage(rows, (r) => toQuarantineItem({ ...r, issues: JSON.parse(r.issues) }));
+      }),
+
+    getQuarantineItem: (id) =>
+      read(() => {
+        const [row] = quarantineById.all(id) as SqliteQuarantineRow[];
+        return row ? toQuarantineItem({ ...row, issues: JSON.parse(row.issues) }) : null;
       }),
 
   };

@@ -8,6 +8,7 @@ import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
+import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -70,6 +71,7 @@ export interface Harness {
   config: Config;
   logs: LogCapture;
   clock: ReturnType<typeof manualClock>;
+  metrics: Metrics;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -80,10 +82,12 @@ export function harness(env: Record<string, string> = FULL_ENV, options: { store
   const config = loadConfig({ ...env, DATA_DIR: tmp.dir });
   const clock = manualClock();
   const { logger, logs } = captureLogs();
-  const store = options.store ?? openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock });
+  const metrics = createMetrics('sqlite');
+  const store = options.store ?? openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit });
   return {
-    app: buildApp({ config, store, logger, clock }),
-    admin: buildAdminApp({ config, store, logger }),
+    app: buildApp({ config, store, logger, clock, metrics }),
+    admin: buildAdminApp({ config, store, logger, metrics }),
+    metrics,
     store,
     config,
     logs,

@@ -87,6 +87,13 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       expect((await store.listEvents({ after, limit: 3 })).items.map((e) => e.id)).toEqual([later.id]);
     });
 
+    it('lists the newest events first when asked (a tail), with filters', async () => {
+      const ids = [];
+      for (let i = 0; i < 5; i += 1) ids.push((await store.append(newEvent({ sessionId: i % 2 ? 'odd' : 'even' }))).id);
+      expect((await store.listEvents({ newestFirst: true, limit: 3 })).items.map((e) => e.id)).toEqual([ids[4], ids[3], ids[2]]);
+      expect((await store.listEvents({ newestFirst: true, sessionId: 'odd', limit: 10 })).items.map((e) => e.id)).toEqual([ids[3], ids[1]]);
+    });
+
     it('filters by provider, session and reference', async () => {
       const a = await store.append(newEvent({ sessionId: 's-1', reference: 'r-1' }));
       const b = await store.append(newEvent({ provider: 'incode', type: 'ine_scraping', sessionId: 's-1', reference: 'r-2', status: 'FINISHED' }));
@@ -116,6 +123,8 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         id: first.id, provider: 'incode', reason: 'invalid_json', deliveries: 2, rawBodyEncoding: 'base64',
         rawBody: bytes.toString('base64'), issues: [{ path: '', message: 'bad' }], lastDeliveredAt: '2026-11-22T10:05:00.000Z',
       });
+      expect(await store.getQuarantineItem(first.id)).toEqual(page1.items[0]);
+      expect(await store.getQuarantineItem('missing')).toBeNull();
       const page2 = await store.listQuarantine({ after: page1.next!, limit: 5 });
       expect(page2.items).toEqual([expect.objectContaining({ provider: 'veriff', rawBody: '{"x":1}', rawBodyEncoding: 'utf8' })]);
       expect((await store.listQuarantine({ after: page2.next!, limit: 5 })).next).toBeNull();
