@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util';
+import { sessionById, sessionsByReference, type SessionView } from '../sessions/session-view.js';
+import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { renderTable, shortTime } from './table.js';
+
+export const SHOW_USAGE = 'show <sessionId | reference> [--json]';
+
+function printSession(ctx: CliContext, view: SessionView): void {
+  const refs = view.references.length > 0 ? ` (reference ${view.references.join(', ')})` : '';
+  ctx.out(`Session ${view.sessionId}${refs}`);
+  ctx.out(`  Veriff INE registry: ${view.state.veriff ?? 'nothing received'}    Incode INE scraping: ${view.state.incode ?? 'nothing received'}`);
+  const rows = view.events.map((e) => [
+    shortTime(e.receivedAt), e.provider, e.type, e.status ?? '-',
+    e.deliveries > 1 ? `${e.deliveries} (last ${shortTime(e.lastDeliveredAt)})` : '1', e.integration ?? '-', e.id,
+  ]);
+  for (const line of renderTable(['received', 'provider', 'type', 'status', 'deliveries', 'integration', 'event id'], rows)) ctx.out(`  ${line}`);
+}
+
+/** `show`: what happened to one session, or to every session of one customer reference. */
+export async function showCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true, allowPositionals: true });
+  if (positionals.length !== 1) throw new CliError(`expected one session id or reference\nusage: ine-webhooks ${SHOW_USAGE}`, 2);
+  const key = positionals[0]!;
+  const store = await openStoreForReading(ctx.config);
+  try {
+    const byId = await sessionById(store, key);
+    const views = byId ? [byId] : await sessionsByReference(store, key);
+    if (views.length === 0) throw new CliError(`nothing stored for session or reference "${key}"`);
+    if (values.json) ctx.out(JSON.stringify(byId ?? { reference: key, sessions: views }, null, 2));
+    else {
+      if (!byId) ctx.out(`Reference ${key}: ${views.length} session(s)\n`);
+      views.forEach((v, i) => {
+        if (i > 0) ctx.out('');
+        printSession(ctx, v);
+      });
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

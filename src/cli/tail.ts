@@ -1,0 +1,54 @@
+import { parseArgs } from 'node:util';
+import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { eventPrinter } from './event-lines.js';
+
+export const TAIL_USAGE = 'tail [--follow] [--provider veriff|incode] [--limit N] [--json | --table] [--interval MS]';
+
+/** `tail`: the newest events, then (with --follow) every new one as it is stored. */
+export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      follow: { type: 'boolean', short: 'f', default: false },
+      provider: { type: 'string' },
+      limit: { type: 'string', default: '20' },
+      json: { type: 'boolean', default: false },
+      table: { type: 'boolean', default: false },
+      interval: { type: 'string', default: '1000' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const provider = values.provider;
+  if (provider !== undefined && provider !== 'veriff' && provider !== 'incode') throw new CliError(`--provider must be veriff or incode, not ${provider}`, 2);
+  const limit = Number(values.limit);
+  const interval = Number(values.interval);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
+  if (!Number.isInteger(interval) || interval < 50) throw new CliError('--interval must be at least 50 (milliseconds)', 2);
+  const json = values.json || (!values.table && !ctx.isTty);
+  const print = eventPrinter(ctx, json);
+
+  const store = await openStoreForReading(ctx.config);
+  try {
+    const newest = await store.listEvents({ provider, limit, newestFirst: true });
+    const shown = newest.items.reverse();
+    print(shown);
+    if (!values.follow) return 0;
+    let after = shown.length > 0 ? shown[shown.length - 1]!.seq : '0';
+    while (!stopSignal.aborted) {
+      const page = await store.listEvents({ provider, after, limit: 500 });
+      print(page.items);
+      if (page.next !== null) after = page.next;
+      else await new Promise((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        stopSignal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(undefined);
+        }, { once: true });
+      });
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,143 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers/harness.js';
+import { createSchema, postgresAvailable } from './helpers/postgres.js';
+import { startProcess, type ServiceProcess } from './helpers/service-process.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CLI = path.join(ROOT, 'bin', 'ine-webhooks.js');
+const SECRETS = {
+  VERIFF_SHARED_SECRET: 'cli-test-veriff-secret',
+  INCODE_HEADER_NAME: 'x-webhook-secret',
+  INCODE_HEADER_SECRET: 'cli-test-header-secret-0123',
+  INCODE_OAUTH_CLIENT_ID: 'incode',
+  INCODE_OAUTH_CLIENT_SECRET: 'cli-test-oauth-secret-0123',
+};
+
+function cli(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 15_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** `tail --follow --json` as a child; resolves lines as they come. */
+function follow(env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, 'tail', '--follow', '--json', '--interval', '100'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: Record<string, unknown>[] = [];
+  createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms = 8000) => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const hit = lines.find(pred);
+      if (hit) return hit;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`tail --follow did not print the event within ${ms} ms; got ${JSON.stringify(lines)}`);
+  };
+  return { lines, waitFor, stop: () => (child.kill('SIGINT'), exited) };
+}
+
+describe('the ops CLI (ine-webhooks) against a running service', () => {
+  let service: ServiceProcess | undefined;
+  let data: ReturnType<typeof tempDir>;
+  afterEach(async () => {
+    if (service && service.child.exitCode === null) await service.stop('SIGKILL');
+    service = undefined;
+    data?.remove();
+  });
+
+  it('send delivers both vendors\' webhooks, tail --follow shows them arrive, show answers per customer', async () => {
+    data = tempDir('ine-cli-');
+    service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
+    const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
+    const tail = follow(env);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const v = cli(env, 'send', 'veriff', '--reference', 'cust-cli');
+    expect(v).toMatchObject({ code: 0 });
+    expect(v.out).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/veriff\/ine-registry → 200 \{"status":"success"\}\n$/);
+    const i1 = cli(env, 'send', 'incode', '--status', 'IN_PROGRESS', '--reference', 'cust-cli', '--method', 'oauth');
+    expect(i1.out).toContain('(oauth) → 200 {"success":"true"}');
+    const i2 = cli(env, 'send', 'incode', '--method', 'static-header', '--reference', 'cust-other');
+    expect(i2.out).toContain('(static-header) → 200 {"success":"true"}');
+
+    await tail.waitFor((l) => l.provider === 'veriff' && l.reference === 'cust-cli');
+    await tail.waitFor((l) => l.provider === 'incode' && l.status === 'IN_PROGRESS' && l.integration === 'oauth');
+    await tail.waitFor((l) => l.integration === 'static-header');
+    expect(tail.lines).toHaveLength(3);
+    expect(await tail.stop()).toBe(0);
+
+    const table = cli(env, 'tail', '--table', '--provider', 'incode');
+    expect(table.code).toBe(0);
+    const rows = table.out.trim().split('\n');
+    expect(rows[0]).toMatch(/^seq\s+received\s+provider\s+type\s+session\s+reference\s+status\s+deliveries\s+integration$/);
+    expect(rows.slice(1).map((r) => r.split(/\s+/)[7])).toEqual(['IN_PROGRESS', 'FINISHED']);
+
+    const show = cli(env, 'show', 'cust-cli');
+    expect(show.code).toBe(0);
+    expect(show.out).toContain('Reference cust-cli: 2 session(s)');
+    expect(show.out).toMatch(/Veriff INE registry: valid\s+Incode INE scraping: nothing received/);
+    expect(show.out).toMatch(/Veriff INE registry: nothing received\s+Incode INE scraping: IN_PROGRESS/);
+    const json = JSON.parse(cli(env, 'show', 'cust-cli', '--json').out);
+    expect(json.sessions).toHaveLength(2);
+  });
+
+  it('quarantine lists and shows what send --file delivered that failed its schema', async () => {
+    data = tempDir('ine-cli-');
+    service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
+    const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
+    const file = path.join(data.dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ eventType: 'ine_registry', sessionId: 's', attemptId: 'a', version: '1', time: 'not a time', data: {} }));
+    const sent = cli(env, 'send', 'veriff', '--file', file);
+    expect(sent.code).toBe(1);
+    expect(sent.out).toContain('→ 400 {"error":"invalid_payload"');
+    const list = cli(env, 'quarantine', 'list', '--json');
+    const [item] = list.out.trim().split('\n').map((l) => JSON.parse(l));
+    expect(item).toMatchObject({ provider: 'veriff', reason: 'invalid_payload', issues: [{ path: 'time' }] });
+    const show = cli(env, 'quarantine', 'show', item.id);
+    expect(JSON.parse(show.out)).toEqual(item);
+    expect(cli(env, 'quarantine', 'show', 'nope')).toMatchObject({ code: 1, err: expect.stringContaining('no quarantined item nope') });
+  });
+
+  it.each([
+    [['frobnicate'], 2, 'unknown command "frobnicate"'],
+    [[], 2, 'usage: ine-webhooks <command>'],
+    [['tail', '--bogus'], 2, "Unknown option '--bogus'"],
+    [['tail', '--limit', '0'], 2, '--limit must be a whole number'],
+    [['send', 'paypal'], 2, 'usage: ine-webhooks send'],
+    [['send', 'incode', '--status', 'DONE'], 2, '--status must be IN_PROGRESS or FINISHED'],
+    [['show'], 2, 'expected one session id or reference'],
+    [['send', 'veriff', '--url', 'http://127.0.0.1:39'], 1, 'cannot deliver to http://127.0.0.1:39: ECONNREFUSED'],
+    [['send', 'veriff', '--file', '/nonexistent.json'], 2, 'cannot use --file /nonexistent.json'],
+  ])('%j exits %i saying %s', (args, code, message) => {
+    const r = cli({ DATA_DIR: '/nonexistent-ine', ...SECRETS }, ...args);
+    expect(r.code).toBe(code);
+    expect(r.err).toContain(message);
+  });
+
+  it('reports a missing event log and bad configuration clearly', () => {
+    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'tail')).toMatchObject({ code: 1, err: expect.stringContaining('no event log at /nonexistent-ine/events.sqlite3') });
+    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'send', 'veriff')).toMatchObject({ code: 1, err: expect.stringContaining('VERIFF_SHARED_SECRET is not set') });
+    expect(cli({ PORT: 'x' }, 'tail')).toMatchObject({ code: 1, err: expect.stringContaining('PORT:') });
+  });
+
+  it.skipIf(!postgresAvailable)('tail --follow works on PostgreSQL too', async () => {
+    const schema = await createSchema();
+    try {
+      service = await startProcess({ DATABASE_URL: schema.url, ...SECRETS });
+      const env = { DATABASE_URL: schema.url, ...SECRETS, PORT: new URL(service.url).port };
+      const tail = follow(env);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(cli(env, 'send', 'incode', '--reference', 'pg-cust').code).toBe(0);
+      await tail.waitFor((l) => l.reference === 'pg-cust');
+      expect(await tail.stop()).toBe(0);
+      expect(cli(env, 'show', 'pg-cust').out).toMatch(/Incode INE scraping: FINISHED/);
+    } finally {
+      await service?.stop('SIGTERM');
+      await schema.drop();
+    }
+  });
+});
