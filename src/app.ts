@@ -5,7 +5,6 @@ import type { Config } from './config.js';
 import { errorHandler } from './http/error-handler.js';
 import { mountHealth } from './http/health.js';
 import { mountOAuthRoute } from './http/oauth-route.js';
-import { requestId } from './http/request-log.js';
 import { mountWebhookRoute } from './http/webhook-route.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -24,18 +23,18 @@ export interface AppDeps {
 export function buildApp({ config, store, logger, clock, metrics }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // Webhook answers are never cached; hashing each body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
-  app.use(requestId);
 
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
-  const router = express.Router();
+  // Routes go on the app itself: a nested router costs a path-trimming layer on every request.
   for (const provider of providers) {
-    mountWebhookRoute(router, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
+    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
   }
-  if (oauth) mountOAuthRoute(router, oauth, logger, metrics);
-  mountHealth(router, store, providers);
-  app.use(router);
+  if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
+  mountHealth(app, store, providers);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

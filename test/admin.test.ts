@@ -18,10 +18,10 @@ describe('admin read API', () => {
 
   it('is off (404) without ADMIN_TOKEN, and refuses a missing or wrong token with 401', async () => {
     const { ADMIN_TOKEN: _omit, ...env } = FULL_ENV;
-    h = harness(env);
+    h = await harness(env);
     expect((await request(h.admin).get('/events')).status).toBe(404);
     await h.close();
-    h = harness();
+    h = await harness();
     const none = await request(h.admin).get('/events');
     expect(none.status).toBe(401);
     expect(none.body).toEqual({ error: 'unauthorized' });
@@ -30,7 +30,7 @@ describe('admin read API', () => {
   });
 
   it('pages GET /events oldest first with after/next, then keeps polling from where it stopped', async () => {
-    h = harness();
+    h = await harness();
     for (let i = 0; i < 5; i += 1) await sendVeriff(veriffPayload());
     const ids: string[] = [];
     let after = '';
@@ -54,7 +54,7 @@ describe('admin read API', () => {
   });
 
   it('filters by provider, sessionId and reference, and returns one event by id', async () => {
-    h = harness();
+    h = await harness();
     await sendVeriff(veriffPayload({ sessionId: 'sess-A', vendorData: 'cust-1' }));
     await sendIncode(incodePayload({ InterviewId: 'sess-A', externalId: 'cust-1' }));
     await sendIncode(incodePayload({ InterviewId: 'sess-B', externalId: 'cust-2' }));
@@ -72,7 +72,7 @@ describe('admin read API', () => {
 
   it.each(['/events?limit=0', '/events?limit=5000', '/events?after=abc', '/events?provider=other', '/quarantine?after=-1'])(
     'answers 400 invalid_query for %s', async (path) => {
-      h = harness();
+      h = await harness();
       const res = await get(path);
       expect(res.status).toBe(400);
       expect(res.body.error).toBe('invalid_query');
@@ -81,7 +81,7 @@ describe('admin read API', () => {
   );
 
   it('lists the quarantine with issues, raw body and deliveries', async () => {
-    h = harness();
+    h = await harness();
     const bad = veriffPayload({ data: { code: 'x' } });
     await sendVeriff(bad);
     await sendVeriff(bad);

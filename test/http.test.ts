@@ -16,7 +16,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('answers 404 JSON for anything else, and serves no metrics or events on the public port', async () => {
-    h = harness();
+    h = await harness();
     for (const p of ['/', '/nope', '/metrics', '/events', '/quarantine']) {
       const res = await request(h.app).get(p);
       expect(res.status).toBe(404);
@@ -25,7 +25,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it.each(['get', 'put', 'delete', 'patch'] as const)('answers %s on a webhook route with 405 and Allow: POST, logged', async (method) => {
-    h = harness();
+    h = await harness();
     const res = await request(h.app)[method]('/webhooks/incode/ine-scraping');
     expect(res.status).toBe(405);
     expect(res.headers.allow).toBe('POST');
@@ -39,7 +39,7 @@ describe('HTTP rules shared by every route', () => {
     ['application/json; charset=utf-8', 200],
     ['Application/JSON;charset=UTF-8', 200],
   ])('content type %s answers %i', async (type, status) => {
-    h = harness();
+    h = await harness();
     const body = JSON.stringify(veriffPayload());
     const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET, { 'content-type': type }));
     expect(res.status).toBe(status);
@@ -51,14 +51,14 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('refuses a compressed body with 415 (vendors sign the bytes they send)', async () => {
-    h = harness();
+    h = await harness();
     const body = JSON.stringify(veriffPayload());
     const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET, { 'content-encoding': 'gzip' }));
     expect(res.status).toBe(415);
   });
 
   it('checks the content type before authentication and the size before authentication', async () => {
-    h = harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
+    h = await harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
     const noType = await postRaw(request(h.app), VERIFF, '{}', { 'x-hmac-signature': 'bad' });
     expect(noType.status).toBe(415);
     const big = JSON.stringify(veriffPayload({ padding: 'x'.repeat(2000) }));
@@ -69,7 +69,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('answers 413 for a chunked body that grows past BODY_LIMIT without a Content-Length', async () => {
-    h = harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
+    h = await harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
     const server = h.app.listen(0);
     try {
       const port = (server.address() as { port: number }).port;
@@ -92,7 +92,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('accepts a body of exactly BODY_LIMIT bytes', async () => {
-    h = harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
+    h = await harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
     const base = JSON.stringify(veriffPayload({ pad: '' }));
     const payload = JSON.parse(base);
     payload.pad = 'x'.repeat(1024 - Buffer.byteLength(base));
@@ -103,7 +103,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('refuses addresses outside VERIFF_ALLOWED_IPS with 403, trusting X-Forwarded-For only per TRUST_PROXY', async () => {
-    h = harness({ ...FULL_ENV, VERIFF_ALLOWED_IPS: '100.20.120.34,3.251.215.160/27', TRUST_PROXY: 'loopback' });
+    h = await harness({ ...FULL_ENV, VERIFF_ALLOWED_IPS: '100.20.120.34,3.251.215.160/27', TRUST_PROXY: 'loopback' });
     const body = JSON.stringify(veriffPayload());
     const from = (ip: string) => postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET, { 'x-forwarded-for': ip }));
     const refused = await from('8.8.8.8');
@@ -113,14 +113,14 @@ describe('HTTP rules shared by every route', () => {
     expect((await from('3.251.215.170')).status).toBe(200);
     expect((await from('100.20.120.34')).status).toBe(200);
     await h.close();
-    h = harness({ ...FULL_ENV, VERIFF_ALLOWED_IPS: '100.20.120.34' });
+    h = await harness({ ...FULL_ENV, VERIFF_ALLOWED_IPS: '100.20.120.34' });
     // Without TRUST_PROXY the header is ignored: the socket address (loopback) is the client.
     const spoofed = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET, { 'x-forwarded-for': '100.20.120.34' }));
     expect(spoofed.status).toBe(403);
   });
 
   it('GET /healthz is 200 and GET /readyz reports the store and each route', async () => {
-    h = harness({ VERIFF_SHARED_SECRET: 'x' });
+    h = await harness({ VERIFF_SHARED_SECRET: 'x' });
     expect((await request(h.app).get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(h.app).get('/readyz');
     expect(ready.status).toBe(200);
@@ -135,7 +135,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('answers 503 store_unavailable (never 200) and /readyz 503 when the store cannot commit', async () => {
-    h = harness();
+    h = await harness();
     await h.store.close();
     const body = JSON.stringify(veriffPayload());
     const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET));
@@ -150,7 +150,7 @@ describe('HTTP rules shared by every route', () => {
   });
 
   it('answers 503 when the quarantine cannot be written either', async () => {
-    h = harness();
+    h = await harness();
     await h.store.close();
     const res = await postRaw(request(h.app), VERIFF, 'not json', veriffHeaders('not json', VERIFF_SECRET));
     expect(res.status).toBe(503);
@@ -172,8 +172,8 @@ describe('a full disk', () => {
   }
 
   it.skipIf(!mounted)('gives 503 (never 200) while full, shows on /readyz, and recovers without a restart', async () => {
-    const store = openSqliteStore({ dataDir: mountPoint, batchMax: 64, clock: { now: () => Date.now() } });
-    const h = harness(FULL_ENV, { store });
+    const store = await openSqliteStore({ dataDir: mountPoint, batchMax: 64, clock: { now: () => Date.now() } });
+    const h = await harness(FULL_ENV, { store });
     const filler = path.join(mountPoint, 'filler');
     try {
       const send = (p: unknown) => {

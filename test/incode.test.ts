@@ -22,7 +22,7 @@ describe('Incode INE scraping webhook', () => {
   };
 
   it('accepts the static secret header, answers exactly {"success":"true"} as JSON, and stores the event', async () => {
-    h = harness();
+    h = await harness();
     const payload = incodePayload({ InterviewId: '64f0c0ffee', externalId: 'cust-7', ScrapingStatus: 'IN_PROGRESS' });
     const res = await post(payload, { 'x-webhook-secret': INCODE_HEADER_SECRET });
     expect(res.status).toBe(200);
@@ -37,7 +37,7 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('refuses a wrong or missing static header with 401, logging why for each method, storing nothing', async () => {
-    h = harness();
+    h = await harness();
     const wrong = await post(incodePayload(), { 'x-webhook-secret': 'nope' });
     const missing = await post(incodePayload(), {});
     expect([wrong.status, missing.status]).toEqual([401, 401]);
@@ -49,7 +49,7 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('accepts a bearer token from POST /oauth/token (the OAuth client-credentials flow)', async () => {
-    h = harness();
+    h = await harness();
     const res = await post(incodePayload({ ScrapingStatus: 'FINISHED' }), { authorization: `Bearer ${await token()}` });
     expect(res.status).toBe(200);
     expect((await allEvents())[0]!.integration).toBe('oauth');
@@ -57,7 +57,7 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('refuses an expired token, a tampered token and a token from another secret', async () => {
-    h = harness();
+    h = await harness();
     const good = await token();
     const [head, claims, sig] = good.split('.') as [string, string, string];
     const tampered = `${head}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), exp: 9e9 })).toString('base64url')}.${sig}`;
@@ -65,14 +65,14 @@ describe('Incode INE scraping webhook', () => {
     h.clock.advance(3600 * 1000);
     expect((await post(incodePayload(), { authorization: `Bearer ${good}` })).status).toBe(401);
     await h.close();
-    h = harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'a-different-secret-0123456789' });
+    h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'a-different-secret-0123456789' });
     expect((await post(incodePayload(), { authorization: `Bearer ${good}` })).status).toBe(401);
     expect(String(h.logs.requests()[0]!.reason)).toContain('oauth: bearer token signature mismatch');
     expect(await allEvents()).toHaveLength(0);
   });
 
   it('logs "expired bearer token" for a token past its expires_in', async () => {
-    h = harness();
+    h = await harness();
     const t = await token();
     h.clock.advance(3600 * 1000 - 1);
     expect((await post(incodePayload(), { authorization: `Bearer ${t}` })).status).toBe(200);
@@ -82,8 +82,8 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('verifies a token issued by another replica with the same settings (stateless)', async () => {
-    h = harness();
-    const other = harness();
+    h = await harness();
+    const other = await harness();
     try {
       const res = await post(incodePayload(), {
         authorization: `Bearer ${(await request(other.app).post('/oauth/token').set('authorization', basic(OAUTH_ID, OAUTH_SECRET)).type('form').send('grant_type=client_credentials')).body.access_token}`,
@@ -95,7 +95,7 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('accepts HMAC with INCODE_HMAC_SECRET when configured, and only that method then', async () => {
-    h = harness({ INCODE_HMAC_SECRET: 'incode-hmac-secret' });
+    h = await harness({ INCODE_HMAC_SECRET: 'incode-hmac-secret' });
     const body = JSON.stringify(incodePayload());
     const ok = await post(body, { 'x-hmac-signature': signHmac('incode-hmac-secret', body) });
     const bad = await post(body, { 'x-webhook-secret': INCODE_HEADER_SECRET });
@@ -105,14 +105,14 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('accepts the camelCase spellings interviewId and scrapingStatus', async () => {
-    h = harness();
+    h = await harness();
     const res = await post({ interviewId: 'abc', scrapingStatus: 'FINISHED' }, { 'x-webhook-secret': INCODE_HEADER_SECRET });
     expect(res.status).toBe(200);
     expect((await allEvents())[0]).toMatchObject({ sessionId: 'abc', status: 'FINISHED', reference: null });
   });
 
   it('stores IN_PROGRESS and FINISHED as two events, and a retried FINISHED once with its count', async () => {
-    h = harness();
+    h = await harness();
     const auth = { 'x-webhook-secret': INCODE_HEADER_SECRET };
     await post({ InterviewId: 'i-1', ScrapingStatus: 'IN_PROGRESS' }, auth);
     await post({ InterviewId: 'i-1', ScrapingStatus: 'FINISHED' }, auth);
@@ -129,7 +129,7 @@ describe('Incode INE scraping webhook', () => {
     ['an empty InterviewId', { InterviewId: '', ScrapingStatus: 'FINISHED' }, 'InterviewId'],
     ['externalId as a number', { InterviewId: 'x', ScrapingStatus: 'FINISHED', externalId: 5 }, 'externalId'],
   ])('answers 400 invalid_payload for %s and quarantines it', async (_name, payload, path) => {
-    h = harness();
+    h = await harness();
     const res = await post(payload, { 'x-webhook-secret': INCODE_HEADER_SECRET });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_payload');
@@ -139,7 +139,7 @@ describe('Incode INE scraping webhook', () => {
   });
 
   it('is closed with 503 naming the settings when no method is configured', async () => {
-    h = harness({ VERIFF_SHARED_SECRET: 'x' });
+    h = await harness({ VERIFF_SHARED_SECRET: 'x' });
     const res = await post(incodePayload(), { 'x-webhook-secret': INCODE_HEADER_SECRET });
     expect(res.status).toBe(503);
     expect(res.body.error).toBe('not_configured');
@@ -160,7 +160,7 @@ describe('POST /oauth/token', () => {
   };
 
   it('issues a Bearer token with expires_in from INCODE_OAUTH_TOKEN_TTL, not cached, and logs without the token', async () => {
-    h = harness({ ...FULL_ENV, INCODE_OAUTH_TOKEN_TTL: '600' });
+    h = await harness({ ...FULL_ENV, INCODE_OAUTH_TOKEN_TTL: '600' });
     const res = await ask(basic(OAUTH_ID, OAUTH_SECRET), 'grant_type=client_credentials');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ access_token: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/), token_type: 'Bearer', expires_in: 600 });
@@ -170,7 +170,7 @@ describe('POST /oauth/token', () => {
   });
 
   it('accepts client credentials in the form body too (client_secret_post)', async () => {
-    h = harness();
+    h = await harness();
     const res = await ask(undefined, `grant_type=client_credentials&client_id=${OAUTH_ID}&client_secret=${OAUTH_SECRET}`);
     expect(res.status).toBe(200);
   });
@@ -182,7 +182,7 @@ describe('POST /oauth/token', () => {
     ['wrong grant type', basic(OAUTH_ID, OAUTH_SECRET), 'grant_type=password', 400, 'unsupported_grant_type'],
     ['no grant type', basic(OAUTH_ID, OAUTH_SECRET), 'scope=x', 400, 'invalid_request'],
   ])('refuses %s in the RFC 6749 §5.2 shape', async (_name, auth, form, status, code) => {
-    h = harness();
+    h = await harness();
     const res = await ask(auth, form);
     expect(res.status).toBe(status);
     expect(res.body).toEqual({ error: code, error_description: expect.any(String) });
@@ -193,24 +193,24 @@ describe('POST /oauth/token', () => {
   });
 
   it('refuses a JSON body with 400 invalid_request', async () => {
-    h = harness();
+    h = await harness();
     const res = await request(h.app).post('/oauth/token').set('authorization', basic(OAUTH_ID, OAUTH_SECRET)).send({ grant_type: 'client_credentials' });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
   });
 
   it('is 404 when OAuth is not configured', async () => {
-    h = harness({ VERIFF_SHARED_SECRET: 'x' });
+    h = await harness({ VERIFF_SHARED_SECRET: 'x' });
     const res = await ask(basic(OAUTH_ID, OAUTH_SECRET), 'grant_type=client_credentials');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: 'not_found' });
   });
 
   it('keeps tokens issued under the old secret valid while both are configured (rotation)', async () => {
-    h = harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'old-secret-0123456789abc' });
+    h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'old-secret-0123456789abc' });
     const old = (await ask(basic(OAUTH_ID, 'old-secret-0123456789abc'), 'grant_type=client_credentials')).body.access_token;
     await h.close();
-    h = harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'new-secret-0123456789abc,old-secret-0123456789abc' });
+    h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'new-secret-0123456789abc,old-secret-0123456789abc' });
     const res = await postRaw(request(h.app), PATH, JSON.stringify(incodePayload()), { 'content-type': 'application/json', authorization: `Bearer ${old}` });
     expect(res.status).toBe(200);
     expect((await ask(basic(OAUTH_ID, 'old-secret-0123456789abc'), 'grant_type=client_credentials')).status).toBe(200);

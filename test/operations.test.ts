@@ -32,7 +32,7 @@ describe('GET /metrics on the admin listener', () => {
   });
 
   it('parses as Prometheus text and moves with traffic: requests, duplicates, quarantine, commits, tokens', async () => {
-    h = harness();
+    h = await harness();
     const before = parseMetrics((await request(h.admin).get('/metrics')).text);
     expect(before.get('ine_webhooks_store_commits_total{backend="sqlite",result="ok"}')).toBe(0);
     expect(before.get('ine_webhooks_oauth_tokens_total{result="issued"}')).toBe(0);
@@ -70,7 +70,7 @@ describe('GET /metrics on the admin listener', () => {
 describe('session views', () => {
   let h: Harness;
   let opened: Harness | undefined;
-  const open = () => (opened = h = harness());
+  const open = async () => (opened = h = await harness());
   afterEach(async () => {
     await opened?.close();
     opened = undefined;
@@ -91,7 +91,7 @@ describe('session views', () => {
   });
 
   it('GET /sessions/:id shows both vendors in order; a late IN_PROGRESS retry after FINISHED stays FINISHED', async () => {
-    open();
+    await open();
     await sendIncode(h, { InterviewId: 'S-1', externalId: 'cust-9', ScrapingStatus: 'IN_PROGRESS' });
     await sendIncode(h, { InterviewId: 'S-1', externalId: 'cust-9', ScrapingStatus: 'FINISHED' });
     await sendIncode(h, { InterviewId: 'S-1', externalId: 'cust-9', ScrapingStatus: 'IN_PROGRESS' });
@@ -103,7 +103,7 @@ describe('session views', () => {
   });
 
   it('GET /sessions?reference= groups a customer\'s sessions of both vendors, with events lacking the reference', async () => {
-    open();
+    await open();
     await sendVeriff(h, veriffPayload({ sessionId: 'V-1', vendorData: 'cust-7', data: { status: 'x', code: 200, details: { active: false } } }));
     await sendIncode(h, { InterviewId: 'I-1', ScrapingStatus: 'IN_PROGRESS' });
     await sendIncode(h, { InterviewId: 'I-1', externalId: 'cust-7', ScrapingStatus: 'FINISHED' });
@@ -121,7 +121,7 @@ describe('session views', () => {
   });
 
   it('GET /quarantine/:id returns one item', async () => {
-    open();
+    await open();
     await sendVeriff(h, veriffPayload({ data: { code: 'x' } }));
     const [item] = (await admin(h, '/quarantine')).body.items;
     expect((await admin(h, `/quarantine/${item.id}`)).body).toEqual(item);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
-import { FULL_ENV, harness, VERIFF_SECRET } from './helpers/harness.js';
+import { FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { createSchema, PG_URL, postgresAvailable, urlWithSchema } from './helpers/postgres.js';
 import { newEvent, storeContract } from './helpers/store-contract.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
@@ -73,7 +73,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     const s = await createSchema();
     const store = await open(s.url);
     try {
-      const r = await store.append(newEvent({ payload: '{"note":"a\\u0000b"}', rawBody: '{"note":"a\\u0000b"}' }));
+      const r = await store.append(newEvent({ rawBody: '{"note":"a\\u0000b"}' }));
       expect((await store.getEvent(r.id))!.payload).toEqual({ note: 'a\u0000b' });
     } finally {
       await store.close();
@@ -127,7 +127,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
   });
 
   describe('when the database becomes unreachable', () => {
-    const send = (h: ReturnType<typeof harness>) => {
+    const send = (h: Harness) => {
       const body = JSON.stringify(veriffPayload());
       return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
     };
@@ -139,10 +139,10 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
       const viaProxy = new URL(urlWithSchema(s.schema));
       viaProxy.host = `127.0.0.1:${proxy.port}`;
       let store: EventStore | undefined;
-      let h: ReturnType<typeof harness> | undefined;
+      let h: Harness | undefined;
       try {
         store = await open(viaProxy.href, { connectTimeoutMs: 1000, queryTimeoutMs: 1000 });
-        h = harness(FULL_ENV, { store });
+        h = await harness(FULL_ENV, { store });
         expect((await send(h)).status).toBe(200);
 
         for (const fault of ['refuse', 'blackhole'] as const) {

@@ -14,7 +14,7 @@ const M = {
 
 describe('secrets, signatures, tokens and payload PII never reach logs or answers', () => {
   it('holds across every outcome', async () => {
-    const h = harness({
+    const h = await harness({
       VERIFF_SHARED_SECRET: M.veriff, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: M.header,
       INCODE_OAUTH_CLIENT_ID: 'client', INCODE_OAUTH_CLIENT_SECRET: M.oauth, INCODE_HMAC_SECRET: M.hmac, ADMIN_TOKEN: M.admin,
       BODY_LIMIT: '2kb', LOG_LEVEL: 'trace',

@@ -10,14 +10,14 @@ const clock = { now: () => Date.parse('2026-11-22T10:00:00Z') };
 
 storeContract('SQLite', {
   newPlace: async () => mkdtempSync(path.join(tmpdir(), 'ine-sqlite-')),
-  open: async (dir) => openSqliteStore({ dataDir: dir, batchMax: 64, clock }),
+  open: async (dir) => await openSqliteStore({ dataDir: dir, batchMax: 64, clock }),
   dropPlace: async (dir) => rmSync(dir, { recursive: true, force: true }),
 });
 
 describe('SQLite specifics', () => {
   it('runs in WAL mode with synchronous=FULL (fsync before a commit returns) and records its migrations', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
-    const store = openSqliteStore({ dataDir: path.join(dir, 'nested', 'data'), batchMax: 8, clock });
+    const store = await openSqliteStore({ dataDir: path.join(dir, 'nested', 'data'), batchMax: 8, clock });
     await store.append(newEvent());
     const db = new Database(path.join(dir, 'nested', 'data', SQLITE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
@@ -29,18 +29,18 @@ describe('SQLite specifics', () => {
 
   it('refuses to open a database migrated by a newer release', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
-    await openSqliteStore({ dataDir: dir, batchMax: 8, clock }).close();
+    await (await openSqliteStore({ dataDir: dir, batchMax: 8, clock })).close();
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.prepare("INSERT INTO schema_migrations VALUES (99, 'future', 'x')").run();
     db.close();
-    expect(() => openSqliteStore({ dataDir: dir, batchMax: 8, clock })).toThrow(/schema version 99, newer than this build/);
+    await expect(openSqliteStore({ dataDir: dir, batchMax: 8, clock })).rejects.toThrow(/schema version 99, newer than this build/);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('shares one transaction between concurrent appends (group commit), capped at batchMax', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const batches: number[] = [];
-    const store = openSqliteStore({ dataDir: dir, batchMax: 10, clock, onCommit: (s) => batches.push(s.size) });
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 10, clock, onCommit: (s) => batches.push(s.size) });
     await Promise.all(Array.from({ length: 25 }, () => store.append(newEvent())));
     expect(batches).toEqual([10, 10, 5]);
     expect((await store.listEvents({ limit: 100 })).items).toHaveLength(25);

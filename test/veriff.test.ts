@@ -8,8 +8,8 @@ const PATH = '/webhooks/veriff/ine-registry';
 
 describe('Veriff ine_registry webhook', () => {
   let h: Harness;
-  beforeEach(() => {
-    h = harness();
+  beforeEach(async () => {
+    h = await harness();
   });
   afterEach(async () => {
     await h.close();
@@ -68,7 +68,7 @@ describe('Veriff ine_registry webhook', () => {
 
   it('accepts any secret of a comma-separated list (several integrations, rotation)', async () => {
     await h.close();
-    h = harness({ ...FULL_ENV, VERIFF_SHARED_SECRET: 'old-secret-aaaa, new-secret-bbbb' });
+    h = await harness({ ...FULL_ENV, VERIFF_SHARED_SECRET: 'old-secret-aaaa, new-secret-bbbb' });
     expect((await sendSigned(veriffPayload(), 'old-secret-aaaa')).status).toBe(200);
     expect((await sendSigned(veriffPayload(), 'new-secret-bbbb')).status).toBe(200);
     expect((await sendSigned(veriffPayload(), 'other-secret-cc')).status).toBe(401);
@@ -211,7 +211,7 @@ describe('Veriff ine_registry webhook', () => {
   it('is closed with 503 naming VERIFF_SHARED_SECRET when no secret is configured', async () => {
     await h.close();
     const { VERIFF_SHARED_SECRET: _omit, ...env } = FULL_ENV;
-    h = harness(env);
+    h = await harness(env);
     const body = JSON.stringify(veriffPayload());
     const res = await post(body, veriffHeaders(body, 'anything'));
     expect(res.status).toBe(503);

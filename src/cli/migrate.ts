@@ -8,7 +8,7 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 export async function migrateCommand(config: Config, out: (line: string) => void): Promise<number> {
   if (config.databaseUrl === undefined) {
     // SQLite migrates at open, under its write lock.
-    await openSqliteStore({ dataDir: config.dataDir, batchMax: 1, clock: systemClock }).close();
+    await (await openSqliteStore({ dataDir: config.dataDir, batchMax: 1, clock: systemClock })).close();
     out(`sqlite ${config.dataDir}: schema at version ${LATEST_VERSION}`);
     return 0;
   }

@@ -1,9 +1,9 @@
-import type { Request, Response, Router } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
 
 /** /healthz: the process serves. /readyz: the store accepts writes (routes are listed, not required). */
-export function mountHealth(router: Router, store: EventStore, providers: readonly Provider[]): void {
+export function mountHealth(router: IRouter, store: EventStore, providers: readonly Provider[]): void {
   const routes = Object.fromEntries(
     providers.map((p) => [p.name, p.access.configured ? { configured: true } : { configured: false, missing: p.access.missing }]),
   );

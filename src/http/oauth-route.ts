@@ -1,8 +1,9 @@
-import express, { type Request, type Response, type Router } from 'express';
+import express, { type IRouter, type Request, type Response } from 'express';
 import { parseBasicAuth, type OAuthIssuer } from '../auth/oauth.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import { assignRequestId } from './request-log.js';
 
 /** RFC 6749 §5.2 error answers; the reason goes to the log, not the client. */
 function oauthError(status: 400 | 401, code: string, description: string, reason: string): HttpError {
@@ -18,10 +19,11 @@ function oauthError(status: 400 | 401, code: string, description: string, reason
 }
 
 /** POST /oauth/token: the client-credentials grant Incode uses before sending notifications. */
-export function mountOAuthRoute(router: Router, issuer: OAuthIssuer, logger: Logger, metrics: Metrics): void {
+export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Logger, metrics: Metrics): void {
   const log = logger.child({ component: 'oauth' });
 
   const token = (req: Request, res: Response) => {
+    assignRequestId(req, res);
     const refuse = (error: HttpError) => {
       metrics.oauthToken('refused');
       log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId: res.locals.requestId }, `oauth token refused: ${error.reason}`);

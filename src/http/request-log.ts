@@ -21,12 +21,18 @@ export const logFields = (res: Response): WebhookLogFields => {
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Gives each request an id (the caller's x-request-id when sane) and echoes it. */
-export function requestId(req: Request, res: Response, next: NextFunction): void {
+/** Gives the request an id (the caller's x-request-id when sane), echoes it, and returns it. */
+export function assignRequestId(req: Request, res: Response): string {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
   res.locals.requestId = id;
   res.setHeader('x-request-id', id);
+  return id;
+}
+
+/** Middleware form of assignRequestId, for apps where every route wants one. */
+export function requestId(req: Request, res: Response, next: NextFunction): void {
+  assignRequestId(req, res);
   next();
 }
 
@@ -39,6 +45,7 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
   const log = logger.child({ provider });
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
+    const id = assignRequestId(req, res);
     let written = false;
     const write = () => {
       if (written) return;
@@ -55,7 +62,7 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
         integration: f.integration,
         deliveries: f.deliveries,
         durationMs: seconds * 1000,
-        requestId: res.locals.requestId as string,
+        requestId: id,
         method: req.method,
         ...(f.reason ? { reason: f.reason } : {}),
       };

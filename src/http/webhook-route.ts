@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { IRouter, NextFunction, Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -24,7 +24,7 @@ const isJson = (contentType: string | undefined) =>
  * Mounts one provider's route. HTTP concerns only, in SPEC §4's order: method → configured →
  * source address → content type → size; then the shared pipeline (receive) does the rest.
  */
-export function mountWebhookRoute(router: Router, provider: Provider, deps: WebhookRouteDeps): void {
+export function mountWebhookRoute(router: IRouter, provider: Provider, deps: WebhookRouteDeps): void {
   const envPrefix = provider.name.toUpperCase();
 
   const handle = async (req: Request, res: Response) => {

@@ -84,7 +84,6 @@ export async function receive(provider: Provider, request: InboundRequest, deps:
       integration: auth.integration,
       dedupeKey,
       receivedAt,
-      payload: JSON.stringify(json.value),
       rawBody: json.text,
     })
     .catch((error: unknown) => {

@@ -10,9 +10,7 @@ export interface NewEvent {
   integration: string | null;
   dedupeKey: string;
   receivedAt: string;
-  /** The parsed payload, serialised as JSON. */
-  payload: string;
-  /** The exact request bytes (valid UTF-8), so a signature can be re-checked later. */
+  /** The exact request bytes (valid UTF-8 JSON), so a signature can be re-checked later; the payload is this, parsed. */
   rawBody: string;
 }
 

@@ -27,10 +27,9 @@ export const MIGRATIONS: readonly Migration[] = [
         received_at       TEXT NOT NULL,
         last_delivered_at TEXT NOT NULL,
         deliveries        INTEGER NOT NULL DEFAULT 1,
-        payload           TEXT NOT NULL,
+        -- The exact JSON text as received; the payload is this, parsed (stored once: half the writes).
         raw_body          TEXT NOT NULL
       );
-      CREATE INDEX events_by_provider ON events (provider, seq);
       CREATE INDEX events_by_session ON events (session_id, seq);
       CREATE INDEX events_by_reference ON events (reference, seq);
       CREATE TABLE quarantine (

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { eventId } from './event-id.js';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -129,7 +130,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11)
          ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
-        [randomUUID(), e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.dedupeKey, e.receivedAt, e.payload, e.rawBody],
+        // The json column takes the exact text: no re-serialisation on the hot path.
+        [eventId(), e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.dedupeKey, e.receivedAt, e.rawBody, e.rawBody],
       );
       const row = rows[0]!;
       return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };

@@ -1,42 +1,68 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
-import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
-import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
+import { SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
+import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
-export const SQLITE_FILE = 'events.sqlite3';
+export { SQLITE_FILE };
 
-
-type SqliteEventRow = Omit<EventRow, 'payload'> & { payload: string };
+type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
+type SqliteEventRow = Omit<EventRow, 'payload'>;
 type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
 
 function unavailable(error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
   const e = error as { code?: string; message?: string };
   return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
 }
 
-/** Applies pending migrations under SQLite's write lock, so two processes starting together do not race. */
-function migrate(db: Database.Database, clock: Clock): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  db.transaction(() => {
-    const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
-    const newest = Math.max(0, ...done);
-    if (newest > LATEST_VERSION) {
-      throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
-    }
-    const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
-    for (const m of MIGRATIONS) {
-      if (done.has(m.version)) continue;
-      db.exec(m.sqlite);
-      record.run(m.version, m.name, new Date(clock.now()).toISOString());
-    }
-  }).immediate();
+/** The writer thread, spoken to by request id; under vitest/tsx the TypeScript source runs with tsx. */
+function startWriter(dataDir: string, now: string) {
+  const workerData: WriterData = { dataDir, now };
+  const worker = import.meta.url.endsWith('.ts')
+    ? // Running from the TypeScript sources (tests, npm run dev): load the writer through tsx.
+      new Worker(
+        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./sqlite-writer.ts', import.meta.url).href)}); })`,
+        { eval: true, workerData },
+      )
+    : new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData });
+  const pending = new Map<number, { resolve(reply: WriterReply): void }>();
+  let nextId = 1;
+  let dead: Error | undefined;
+  const ready = new Promise<void>((resolve, reject) => {
+    pending.set(0, { resolve: (reply) => (reply.ok ? resolve() : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))) });
+  });
+  const fail = (error: Error) => {
+    dead ??= error;
+    for (const [, waiter] of pending) waiter.resolve({ id: -1, ok: false, error: { code: 'SQLITE_WRITER_GONE', message: error.message } });
+    pending.clear();
+  };
+  worker.on('message', (reply: WriterReply) => {
+    pending.get(reply.id)?.resolve(reply);
+    pending.delete(reply.id);
+  });
+  worker.on('error', (error) => fail(error));
+  worker.on('exit', () => fail(new Error('the SQLite writer thread has exited')));
+  return {
+    ready,
+    /** Sends one request; rejects with the writer's error (code and message kept). */
+    ask(request: WithoutId<WriterRequest>): Promise<WriterReply & { ok: true }> {
+      if (dead) return Promise.reject(Object.assign(new Error(dead.message), { code: 'SQLITE_WRITER_GONE' }));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, {
+          resolve: (reply) => (reply.ok ? resolve(reply) : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))),
+        });
+        worker.postMessage({ ...request, id });
+      });
+    },
+    terminate: () => worker.terminate(),
+  };
 }
 
 export interface SqliteStoreOptions {
@@ -47,74 +73,45 @@ export interface SqliteStoreOptions {
 }
 
 /**
- * The embedded default: one SQLite file in WAL mode with synchronous=FULL, so a commit is on disk
- * (fsync) before a promise resolves. Writes go through a group commit.
+ * The embedded default: one SQLite file in WAL mode with synchronous=FULL. Writes are group
+ * committed by a writer thread (the fsync happens off the event loop) and a promise resolves
+ * only after its transaction is on disk. Reads use a connection of their own on this thread.
  */
-export function openSqliteStore(options: SqliteStoreOptions): EventStore {
-  mkdirSync(options.dataDir, { recursive: true });
-  const db = new Database(path.join(options.dataDir, SQLITE_FILE));
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
+  const writer = startWriter(options.dataDir, new Date(options.clock.now()).toISOString());
   try {
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
-    migrate(db, options.clock);
+    await writer.ready;
   } catch (error) {
-    db.close();
+    await writer.terminate();
     throw error;
   }
-
-  // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
-  // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
-  const insertEvent = db.prepare(`
-    INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
-                        received_at, last_delivered_at, deliveries, payload, raw_body)
-    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration, @dedupeKey,
-            @receivedAt, @receivedAt, 1, @payload, @rawBody)
-    ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
-    RETURNING id, seq, deliveries`);
-  const insertQuarantine = db.prepare(`
-    INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
-    VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
-    ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
-    RETURNING id, deliveries`);
-  const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
+  const db = new Database(path.join(options.dataDir, SQLITE_FILE));
+  db.pragma('busy_timeout = 5000');
   const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
 
-  const apply = (write: StoreWrite): StoreWriteResult => {
-    if (write.kind === 'event') {
-      const [row] = insertEvent.all({ ...write.event, id: randomUUID() }) as { id: string; seq: number; deliveries: number }[];
-      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
-    }
-    const { item } = write;
-    const [row] = insertQuarantine.all({
-      id: randomUUID(), provider: item.provider, reason: item.reason,
-      bodyHash: createHash('sha256').update(item.rawBody).digest('hex'),
-      issues: JSON.stringify(item.issues), rawBody: item.rawBody, receivedAt: item.receivedAt,
-    }) as { id: string; deliveries: number }[];
-    return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
-  };
-
-  const commitAll = db.transaction((batch: StoreWrite[]) => batch.map(apply));
   const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
     onCommit: options.onCommit,
-    commit(batch) {
+    async commit(batch) {
       try {
-        return commitAll(batch);
+        return (await writer.ask({ kind: 'commit', writes: batch })).results!;
       } catch (error) {
         throw unavailable(error);
       }
     },
   });
-
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
     writes,
-    probe: () => probe.run(new Date(options.clock.now()).toISOString()),
-    release: () => db.close(),
+    probe: () => writer.ask({ kind: 'probe', at: new Date(options.clock.now()).toISOString() }),
+    release: async () => {
+      await writer.ask({ kind: 'close' }).catch(() => undefined);
+      await writer.terminate();
+      db.close();
+    },
     unavailable,
   });
   const read = <T>(fn: () => T): Promise<T> => {
@@ -131,6 +128,7 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
     quarantine: lifecycle.quarantine,
     check: lifecycle.check,
     close: lifecycle.close,
+
     listEvents: (query: EventQuery) =>
       read(() => {
         const used = eventFilters(query);
@@ -143,13 +141,13 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
           eventPages.set(key, statement);
         }
         const rows = statement.all(Number(query.after ?? 0), ...used.map(([, value]) => value), query.limit) as SqliteEventRow[];
-        return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.payload) }));
+        return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.raw_body) }));
       }),
 
     getEvent: (id) =>
       read(() => {
         const [row] = eventById.all(id) as SqliteEventRow[];
-        return row ? toStoredEvent({ ...row, payload: JSON.parse(row.payload) }) : null;
+        return row ? toStoredEvent({ ...row, payload: JSON.parse(row.raw_body) }) : null;
       }),
 
     listQuarantine: (query) =>
@@ -163,6 +161,5 @@ export function openSqliteStore(options: SqliteStoreOptions): EventStore {
         const [row] = quarantineById.all(id) as SqliteQuarantineRow[];
         return row ? toQuarantineItem({ ...row, issues: JSON.parse(row.issues) }) : null;
       }),
-
   };
 }

@@ -77,13 +77,13 @@ export interface Harness {
 }
 
 /** A fresh app on a real SQLite file in its own temp folder. */
-export function harness(env: Record<string, string> = FULL_ENV, options: { store?: EventStore } = {}): Harness {
+export async function harness(env: Record<string, string> = FULL_ENV, options: { store?: EventStore } = {}): Promise<Harness> {
   const tmp = tempDir();
   const config = loadConfig({ ...env, DATA_DIR: tmp.dir });
   const clock = manualClock();
   const { logger, logs } = captureLogs();
   const metrics = createMetrics('sqlite');
-  const store = options.store ?? openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit });
+  const store = options.store ?? await openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit });
   return {
     app: buildApp({ config, store, logger, clock, metrics }),
     admin: buildAdminApp({ config, store, logger, metrics }),

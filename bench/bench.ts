@@ -1,0 +1,238 @@
+/**
+ * npm run bench: the real service (node dist/main.js, embedded SQLite, full durability) against a
+ * bare Express 5 endpoint on this machine, interleaved rounds, autocannon, unique correctly
+ * signed deliveries. Prints req/s, latency, errors, ratios, memory and start-up time, then checks
+ * that every acknowledged delivery is in the store. See BENCHMARKS.md.
+ *
+ * Options: --rounds N (3) --duration S (8) --connections N (50) --sizes 0,100000,1000000
+ *          --quick (one size 0, 2 rounds of 3 s) --postgres (also DATABASE_URL, size 0)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { SQLITE_FILE } from '../src/store/sqlite-store.js';
+import { prefill } from './prefill.js';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const { values: opt } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '50' },
+    sizes: { type: 'string', default: '0,100000,1000000' },
+    quick: { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
+  },
+});
+const rounds = opt.quick ? 2 : Number(opt.rounds);
+const duration = opt.quick ? 3 : Number(opt.duration);
+const connections = Number(opt.connections);
+const sizes = opt.quick ? [0] : opt.sizes.split(',').map(Number);
+const SECRET = 'bench-veriff-secret';
+const HEADER_SECRET = 'bench-incode-header-secret';
+
+const freePort = () => new Promise<number>((resolve) => {
+  const s = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = s.address() as { port: number };
+    s.close(() => resolve(port));
+  });
+});
+
+interface Started { child: ChildProcess; url: string; startupMs: number; exited: Promise<number | null> }
+
+/** Spawns a server whose stdout goes to a file (as a container's log driver would take it); waits for its first line naming the port. */
+async function startServer(argv: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<Started> {
+  const fd = openSync(logFile, 'w');
+  const started = performance.now();
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', fd, 'inherit'] });
+  closeSync(fd);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  for (;;) {
+    const match = ready.exec(readFileSync(logFile, 'utf8'));
+    if (match) return { child, url: `http://127.0.0.1:${match[1]}`, startupMs: performance.now() - started, exited };
+    if (child.exitCode !== null) throw new Error(`${argv.join(' ')} exited: ${readFileSync(logFile, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function veriffBody(): { body: string; sessionId: string } {
+  const sessionId = randomUUID();
+  const body = JSON.stringify({
+    eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${sessionId.slice(0, 8)}`, endUserId: null,
+    version: '1.0.0', time: new Date().toISOString(),
+    data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } },
+  });
+  return { body, sessionId };
+}
+
+interface Run { rps: number; p50: number; p99: number; max: number; errors: number; acked: string[] }
+
+/** One autocannon run; three Veriff deliveries (HMAC) to one Incode (custom header), all unique. */
+async function load(url: string, seconds: number): Promise<Run> {
+  const acked: string[] = [];
+  const veriff = {
+    method: 'POST' as const,
+    path: '/webhooks/veriff/ine-registry',
+    setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
+      const { body, sessionId } = veriffBody();
+      context.sessionId = sessionId;
+      return { ...req, body, headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', SECRET).update(body).digest('hex') } };
+    },
+    onResponse(status: number, _body: string, context: Record<string, unknown>) {
+      if (status === 200) acked.push(context.sessionId as string);
+    },
+  };
+  const incode = {
+    method: 'POST' as const,
+    path: '/webhooks/incode/ine-scraping',
+    setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
+      const sessionId = randomUUID();
+      context.sessionId = sessionId;
+      return { ...req, body: JSON.stringify({ InterviewId: sessionId, externalId: 'customer-x', ScrapingStatus: 'FINISHED' }), headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET } };
+    },
+    onResponse: veriff.onResponse,
+  };
+  const result = await autocannon({ url, connections, duration: seconds, requests: [veriff, veriff, veriff, incode] as never });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    max: result.latency.max,
+    errors: result.errors + result.timeouts + result.non2xx,
+    acked,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+interface SizeResult { label: string; startupMs: number; rps: number[]; ratios: number[]; p99ratios: number[]; bareP99: number; serviceP99: number; rssMax: number; lost: number; acked: number }
+
+async function benchOne(label: string, size: number, backend: { databaseUrl?: string }): Promise<SizeResult> {
+  const work = mkdtempSync(path.join(tmpdir(), 'ine-bench-'));
+  try {
+    if (size > 0 && !backend.databaseUrl) {
+      const t = performance.now();
+      await prefill(work, size);
+      console.log(`  prefilled ${size} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    }
+    const env = {
+      NODE_ENV: 'production', DATA_DIR: work, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), HOST: '127.0.0.1',
+      VERIFF_SHARED_SECRET: SECRET, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: HEADER_SECRET, LOG_LEVEL: 'info',
+      ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
+    };
+    const service = await startServer(['dist/main.js'], env, path.join(work, 'service.log'), /"url":"http:\/\/127\.0\.0\.1:(\d+)"/);
+    const bare = await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'bare.log'), /listening (\d+)/);
+    console.log(`  service started in ${service.startupMs.toFixed(0)} ms`);
+    await load(bare.url, 2);
+    const warm = await load(service.url, 2);
+    const acked = [...warm.acked];
+
+    const out: SizeResult = { label, startupMs: service.startupMs, rps: [], ratios: [], p99ratios: [], bareP99: 0, serviceP99: 0, rssMax: 0, lost: 0, acked: 0 };
+    const bareP99s: number[] = [];
+    const serviceP99s: number[] = [];
+    console.log(`  ${'round'.padEnd(6)} ${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(8)} ${'rss MB'.padStart(8)}   ratio (service/bare)`);
+    for (let r = 1; r <= rounds; r += 1) {
+      const order = r % 2 ? (['bare', 'service'] as const) : (['service', 'bare'] as const);
+      const runs: Record<string, Run> = {};
+      for (const target of order) {
+        let rssPeak = 0;
+        const sampler = target === 'service' ? setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(service.child.pid!))), 200) : undefined;
+        runs[target] = await load(target === 'bare' ? bare.url : service.url, duration);
+        clearInterval(sampler);
+        if (target === 'service') {
+          out.rssMax = Math.max(out.rssMax, rssPeak);
+          acked.push(...runs.service!.acked);
+        }
+        const x = runs[target]!;
+        console.log(`  ${String(r).padEnd(6)} ${target.padEnd(8)} ${fmt(x.rps)} ${fmt(x.p50, 1)} ${fmt(x.p99, 1)} ${fmt(x.max, 1)} ${fmt(x.errors)} ${target === 'service' ? fmt(rssPeak, 0) : ''.padStart(8)}`);
+      }
+      const ratio = runs.service!.rps / runs.bare!.rps;
+      const p99ratio = runs.service!.p99 / Math.max(runs.bare!.p99, 1);
+      out.rps.push(runs.service!.rps);
+      out.ratios.push(ratio);
+      out.p99ratios.push(p99ratio);
+      bareP99s.push(runs.bare!.p99);
+      serviceP99s.push(runs.service!.p99);
+      console.log(`  ${''.padEnd(6)} ${''.padEnd(8)} throughput ${ratio.toFixed(2)}x, p99 ${p99ratio.toFixed(2)}x`);
+    }
+    out.bareP99 = median(bareP99s);
+    out.serviceP99 = median(serviceP99s);
+
+    service.child.kill('SIGTERM');
+    bare.child.kill('SIGTERM');
+    const code = await service.exited;
+    await bare.exited;
+    if (code !== 0) throw new Error(`service exited ${code} on SIGTERM`);
+
+    // A benchmark that loses data is not a result: every acknowledged delivery must be stored.
+    let stored: Set<string>;
+    if (backend.databaseUrl) {
+      const client = new pg.Client({ connectionString: backend.databaseUrl });
+      await client.connect();
+      stored = new Set((await client.query<{ session_id: string }>('SELECT session_id FROM events')).rows.map((r) => r.session_id));
+      await client.end();
+    } else {
+      const db = new Database(path.join(work, SQLITE_FILE), { readonly: true });
+      stored = new Set(db.prepare('SELECT session_id FROM events').pluck().all() as string[]);
+      db.close();
+    }
+    out.acked = acked.length;
+    out.lost = acked.filter((s) => !stored.has(s)).length;
+    console.log(`  acknowledged ${acked.length}, stored ${acked.length - out.lost}, lost ${out.lost}`);
+    return out;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+console.log(`ine-webhooks benchmark: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${connections} connections, ${rounds} rounds × ${duration} s per target`);
+const results: SizeResult[] = [];
+for (const size of sizes) {
+  console.log(`\nSQLite (WAL, synchronous=FULL), ${size.toLocaleString('en')} events already stored`);
+  results.push(await benchOne(`sqlite, ${size.toLocaleString('en')} stored`, size, {}));
+}
+if (opt.postgres) {
+  if (!process.env.DATABASE_URL) throw new Error('--postgres needs DATABASE_URL');
+  const url = process.env.DATABASE_URL;
+  const schema = `bench_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  try {
+    const u = new URL(url);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    console.log(`\nPostgreSQL (${u.host}), empty`);
+    results.push(await benchOne('postgres, empty', 0, { databaseUrl: u.href }));
+  } finally {
+    await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+    await admin.end();
+  }
+}
+
+console.log('\nSummary (medians over rounds; ratios against the bare endpoint measured in the same round)');
+console.log(`  ${'case'.padEnd(28)} ${'req/s'.padStart(8)} ${'thru'.padStart(6)} ${'p99 ms'.padStart(8)} ${'bare p99'.padStart(9)} ${'p99'.padStart(6)} ${'rss MB'.padStart(7)} ${'start ms'.padStart(9)} ${'lost'.padStart(5)}`);
+for (const r of results) {
+  console.log(`  ${r.label.padEnd(28)} ${fmt(median(r.rps))} ${(median(r.ratios).toFixed(2) + 'x').padStart(6)} ${fmt(r.serviceP99, 1)} ${r.bareP99.toFixed(1).padStart(9)} ${(median(r.p99ratios).toFixed(2) + 'x').padStart(6)} ${r.rssMax.toFixed(0).padStart(7)} ${r.startupMs.toFixed(0).padStart(9)} ${String(r.lost).padStart(5)}`);
+}
+const base = results[0]!;
+for (const r of results.slice(1)) {
+  console.log(`  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty, p99 ${(r.serviceP99 / base.serviceP99).toFixed(2)}x of empty`);
+}
+const lost = results.reduce((n, r) => n + r.lost, 0);
+if (lost > 0) {
+  console.error(`FAILED: ${lost} acknowledged deliveries are not in the store`);
+  process.exit(1);
+}

@@ -1,0 +1,126 @@
+/**
+ * The SQLite write side, run in a worker thread: it owns the writing connection, applies
+ * migrations, and commits batches (one transaction, one fsync with synchronous=FULL). The fsync
+ * blocks this thread, not the event loop that serves HTTP. Messages: see WriterRequest.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { eventId } from './event-id.js';
+import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
+
+export const SQLITE_FILE = 'events.sqlite3';
+
+export type WriterRequest =
+  | { id: number; kind: 'commit'; writes: StoreWrite[] }
+  | { id: number; kind: 'probe'; at: string }
+  | { id: number; kind: 'close' };
+export type WriterReply =
+  | { id: number; ok: true; results?: StoreWriteResult[] }
+  | { id: number; ok: false; error: { code?: string; message: string } };
+export interface WriterData {
+  dataDir: string;
+  now: string;
+}
+
+/** Opens the database file, in WAL mode with synchronous=FULL, and brings its schema up to date. */
+export function openDatabase(dataDir: string, now: string): Database.Database {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, SQLITE_FILE));
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    // Under SQLite's write lock (IMMEDIATE), so two processes starting together do not race.
+    db.transaction(() => {
+      const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+      const newest = Math.max(0, ...done);
+      if (newest > LATEST_VERSION) {
+        throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+      }
+      const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
+      for (const m of MIGRATIONS) {
+        if (done.has(m.version)) continue;
+        db.exec(m.sqlite);
+        record.run(m.version, m.name, now);
+      }
+    }).immediate();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function serve(db: Database.Database): void {
+  // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
+  // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
+  const insertEvent = db.prepare(`
+    INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
+                        received_at, last_delivered_at, deliveries, raw_body)
+    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration, @dedupeKey,
+            @receivedAt, @receivedAt, 1, @rawBody)
+    ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
+    RETURNING id, seq, deliveries`);
+  const insertQuarantine = db.prepare(`
+    INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
+    VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
+    ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
+    RETURNING id, deliveries`);
+  const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
+
+  const apply = (write: StoreWrite): StoreWriteResult => {
+    if (write.kind === 'event') {
+      const [row] = insertEvent.all({ ...write.event, id: eventId() }) as { id: string; seq: number; deliveries: number }[];
+      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
+    }
+    const { item } = write;
+    const rawBody = Buffer.from(item.rawBody);
+    const [row] = insertQuarantine.all({
+      id: randomUUID(), provider: item.provider, reason: item.reason,
+      bodyHash: createHash('sha256').update(rawBody).digest('hex'),
+      issues: JSON.stringify(item.issues), rawBody, receivedAt: item.receivedAt,
+    }) as { id: string; deliveries: number }[];
+    return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
+  };
+  const commit = db.transaction((writes: StoreWrite[]) => writes.map(apply));
+
+  parentPort!.on('message', (request: WriterRequest) => {
+    let reply: WriterReply;
+    try {
+      if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit(request.writes) };
+      else if (request.kind === 'probe') {
+        probe.run(request.at);
+        reply = { id: request.id, ok: true };
+      } else {
+        db.close();
+        reply = { id: request.id, ok: true };
+      }
+    } catch (error) {
+      const e = error as { code?: string; message?: string };
+      reply = { id: request.id, ok: false, error: { code: e.code, message: e.message ?? String(error) } };
+    }
+    parentPort!.postMessage(reply);
+    if (request.kind === 'close') parentPort!.close();
+  });
+}
+
+if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
+  const data = workerData as WriterData;
+  let db: Database.Database;
+  try {
+    db = openDatabase(data.dataDir, data.now);
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    parentPort.postMessage({ id: 0, ok: false, error: { code: e.code, message: e.message ?? String(error) } } satisfies WriterReply);
+    parentPort.close();
+  }
+  if (db!) {
+    serve(db);
+    parentPort.postMessage({ id: 0, ok: true } satisfies WriterReply);
+  }
+}
