@@ -15,10 +15,13 @@ RUN npm run build && npm prune --omit=dev && node -e "new (require('better-sqlit
 
 # Runtime: production dependencies and the compiled JavaScript only, as the non-root node user (uid 1000).
 FROM node:20.20.2-bookworm-slim AS runtime
+# A small young generation: a webhook's garbage dies young, and resident memory under load stays
+# ~40 MB lower (BENCHMARKS.md). The same flag as `npm start`.
 ENV NODE_ENV=production \
     PORT=3000 \
     ADMIN_PORT=9090 \
-    DATA_DIR=/data
+    DATA_DIR=/data \
+    NODE_OPTIONS=--max-semi-space-size=4
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -21,6 +21,10 @@ import { SQLITE_FILE } from '../src/store/sqlite-store.js';
 import { prefill } from './prefill.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+/** The service is started exactly as `npm start` starts it: the node arguments of that script. */
+const START_SCRIPT = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
+if (!START_SCRIPT.startsWith('node ')) throw new Error(`unexpected start script: ${START_SCRIPT}`);
+const START_ARGS = START_SCRIPT.split(/\s+/).slice(1);
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -133,7 +137,7 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       VERIFF_SHARED_SECRET: SECRET, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: HEADER_SECRET, LOG_LEVEL: 'info',
       ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
     };
-    const service = await startServer(['dist/main.js'], env, path.join(work, 'service.log'), /"url":"http:\/\/127\.0\.0\.1:(\d+)"/);
+    const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), /"url":"http:\/\/127\.0\.0\.1:(\d+)"/);
     const bare = await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'bare.log'), /listening (\d+)/);
     console.log(`  service started in ${service.startupMs.toFixed(0)} ms`);
     await load(bare.url, 2);

@@ -5,7 +5,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { eventId } from '../src/store/event-id.js';
 import { openSqliteStore, SQLITE_FILE } from '../src/store/sqlite-store.js';
 
 export async function prefill(dataDir: string, count: number): Promise<void> {
@@ -13,8 +12,8 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
   const db = new Database(path.join(dataDir, SQLITE_FILE));
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const insert = db.prepare(`INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
-    received_at, last_delivered_at, deliveries, raw_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`);
+  const insert = db.prepare(`INSERT INTO events (id, provider, type, session_id, reference, status, integration,
+    received_at, last_delivered_at, deliveries, raw_body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)`);
   const chunk = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i += 1) {
       const veriff = i % 3 !== 0;
@@ -23,8 +22,8 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
       const payload = veriff
         ? JSON.stringify({ eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${i}`, endUserId: null, version: '1.0.0', time: at, data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } } })
         : JSON.stringify({ InterviewId: sessionId, externalId: `customer-${i}`, ScrapingStatus: 'FINISHED' });
-      insert.run(eventId(Date.UTC(2026, 0, 1) + i), veriff ? 'veriff' : 'incode', veriff ? 'ine_registry' : 'ine_scraping', sessionId, `customer-${i}`, veriff ? 'valid' : 'FINISHED',
-        veriff ? null : 'static-header', createHash('sha256').update(`prefill-${i}-${sessionId}`).digest('hex'), at, at, payload);
+      insert.run(createHash('sha256').update(`prefill-${i}-${sessionId}`).digest('hex'), veriff ? 'veriff' : 'incode', veriff ? 'ine_registry' : 'ine_scraping',
+        sessionId, `customer-${i}`, veriff ? 'valid' : 'FINISHED', veriff ? null : 'static-header', at, at, payload);
     }
   });
   for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));

@@ -32,11 +32,19 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
   for (const result of ['ok', 'error']) commits.inc({ backend, result }, 0);
   for (const result of ['issued', 'refused']) tokens.inc({ result }, 0);
 
+  // Label children resolved once per (provider, outcome): labelled calls hash their labels each time.
+  const perOutcome = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }>();
   return {
     registry,
     observeRequest(provider, outcome, durationSeconds) {
-      requests.inc({ provider, outcome });
-      latency.observe({ provider, outcome }, durationSeconds);
+      const key = `${provider}\n${outcome}`;
+      let series = perOutcome.get(key);
+      if (!series) {
+        series = { count: requests.labels(provider, outcome), time: latency.labels(provider, outcome) };
+        perOutcome.set(key, series);
+      }
+      series.count.inc();
+      series.time.observe(durationSeconds);
       if (outcome === 'duplicate') duplicates.inc({ provider });
       if (outcome === 'invalid_json' || outcome === 'invalid_payload') quarantined.inc({ provider, reason: outcome });
     },

@@ -65,3 +65,37 @@ describe('GroupCommit', () => {
     await Promise.all(all);
   });
 });
+
+describe('GroupCommit with maxInFlight', () => {
+  it('sends the next batch while one is committing, up to maxInFlight, keeping submission order', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const order: number[] = [];
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 2,
+      maxInFlight: 2,
+      commit: async (items) => {
+        active += 1;
+        maxActive = Math.max(maxActive, active);
+        order.push(...items);
+        await new Promise((r) => setTimeout(r, 10));
+        active -= 1;
+        return items;
+      },
+    });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((i) => gc.submit(i)));
+    expect(results).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(order).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(maxActive).toBe(2);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys at every depth and matches JSON.stringify otherwise', async () => {
+    const { canonicalJson } = await import('../src/store/canonical-json.js');
+    const value = JSON.parse('{"b":[{"z":1,"a":"ü"},null,true],"a":{"y":"\\u0000","x":1.5e300},"__proto__":{"k":1}}');
+    expect(canonicalJson(value)).toBe('{"__proto__":{"k":1},"a":{"x":1.5e+300,"y":"\\u0000"},"b":[{"a":"ü","z":1},null,true]}');
+    expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));
+    expect(canonicalJson('x')).toBe('"x"');
+  });
+});

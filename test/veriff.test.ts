@@ -36,7 +36,7 @@ describe('Veriff ine_registry webhook', () => {
       reference: '1234567812345678', status: 'valid', integration: 'api-key-123', deliveries: 1,
       receivedAt: '2026-11-22T10:00:00.000Z', lastDeliveredAt: '2026-11-22T10:00:00.000Z', payload, rawBody: body,
     });
-    expect(event!.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(event!.id).toMatch(/^[0-9a-f]{64}$/);
 
     const lines = h.logs.requests();
     expect(lines).toHaveLength(1);

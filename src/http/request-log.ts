@@ -69,7 +69,7 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
       const level = outcome === 'store_unavailable' ? 'error' : res.statusCode >= 400 || outcome === 'aborted' ? 'warn' : 'info';
       log[level](line, `${provider} webhook ${outcome}`);
     };
-    res.on('finish', write);
+    // 'close' follows every response: finished, or cut off before it could be.
     res.on('close', write);
     next();
   };

@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { HttpError, StoreUnavailableError } from '../errors.js';
@@ -20,16 +21,10 @@ export interface ReceiveDeps {
   clock: Clock;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** RFC 8259: JSON exchanged between systems is UTF-8; anything else is not JSON we can keep as text. */
 function parseJson(bytes: Buffer): { ok: true; text: string; value: unknown } | { ok: false; message: string } {
-  let text: string;
-  try {
-    text = utf8.decode(bytes);
-  } catch {
-    return { ok: false, message: 'body is not valid UTF-8' };
-  }
+  if (!isUtf8(bytes)) return { ok: false, message: 'body is not valid UTF-8' };
+  const text = bytes.toString('utf8');
   try {
     return { ok: true, text, value: JSON.parse(text) };
   } catch (error) {
@@ -71,18 +66,18 @@ export async function receive(provider: Provider, request: InboundRequest, deps:
   }
 
   const { event } = meaning;
-  const dedupeKey = createHash('sha256')
+  const id = createHash('sha256')
     .update(`${provider.name}\n${event.type}\n${canonicalJson(event.dedupeMaterial)}`)
     .digest('hex');
   const stored = await deps.store
     .append({
+      id,
       provider: provider.name,
       type: event.type,
       sessionId: event.sessionId,
       reference: event.reference,
       status: event.status,
       integration: auth.integration,
-      dedupeKey,
       receivedAt,
       rawBody: json.text,
     })

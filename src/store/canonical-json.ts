@@ -1,19 +1,16 @@
 /**
  * JSON with object keys sorted at every depth: the same content gives the same text whatever the
- * sender's key order (Veriff may reorder properties without notice).
+ * sender's key order (Veriff may reorder properties without notice). Written directly, without
+ * building sorted copies, as it runs once per webhook.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      Object.defineProperty(out, key, { value: sortKeys((value as Record<string, unknown>)[key]), enumerable: true, writable: true, configurable: true });
-    }
-    return out;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const record = value as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const key of Object.keys(record).sort()) {
+    if (record[key] === undefined) continue;
+    parts.push(`${JSON.stringify(key)}:${canonicalJson(record[key])}`);
   }
-  return value;
+  return `{${parts.join(',')}}`;
 }

@@ -1,14 +1,18 @@
 import type { ProviderName } from '../providers/provider.js';
 
-/** An event to append; `dedupeKey` is unique in the log (the database enforces it). */
+/**
+ * An event to append. Its `id` is derived from what makes it the same event (a SHA-256 of the
+ * provider's deduplication key), so a redelivery has the same id, on every replica; the database
+ * enforces its uniqueness.
+ */
 export interface NewEvent {
+  id: string;
   provider: ProviderName;
   type: string;
   sessionId: string | null;
   reference: string | null;
   status: string | null;
   integration: string | null;
-  dedupeKey: string;
   receivedAt: string;
   /** The exact request bytes (valid UTF-8 JSON), so a signature can be re-checked later; the payload is this, parsed. */
   rawBody: string;

@@ -4,6 +4,12 @@ export interface GroupCommitOptions<T, R> {
   /** The most items one transaction takes. */
   maxBatch: number;
   /**
+   * How many batches may be committing at once (default 1). More than one only where the
+   * backend applies them in submission order anyway (a single writer thread), so the next batch
+   * is waiting there the moment the previous one is on disk.
+   */
+  maxInFlight?: number | undefined;
+  /**
    * After a failed batch, whether to retry each item in a transaction of its own, so that one bad
    * item cannot fail its neighbours. Say no for outages (a dead connection), where retrying each
    * item would only multiply the wait. Default: always.
@@ -22,13 +28,13 @@ interface Waiter<T, R> {
 /**
  * Group commit: writes submitted while the event loop is busy share one transaction and one
  * fsync. A batch is flushed on the next turn of the loop (setImmediate), so waiting is bounded
- * by one turn plus the batch ahead; at most `maxBatch` items go in one transaction, and one
- * batch commits at a time.
+ * by one turn plus the batches ahead; at most `maxBatch` items go in one transaction, and at
+ * most `maxInFlight` batches commit at a time.
  */
 export class GroupCommit<T, R> {
   private queue: Waiter<T, R>[] = [];
   private scheduled = false;
-  private running: Promise<void> | null = null;
+  private readonly running = new Set<Promise<void>>();
 
   constructor(private readonly options: GroupCommitOptions<T, R>) {}
 
@@ -41,14 +47,18 @@ export class GroupCommit<T, R> {
 
   /** Resolves once everything submitted so far has been committed or failed. */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.running) {
-      if (this.running) await this.running;
-      else await this.flush();
+    while (this.queue.length > 0 || this.running.size > 0) {
+      if (this.running.size > 0) await Promise.race(this.running);
+      else this.flush();
     }
   }
 
+  private get full(): boolean {
+    return this.running.size >= (this.options.maxInFlight ?? 1);
+  }
+
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    if (this.scheduled || this.full) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -56,14 +66,15 @@ export class GroupCommit<T, R> {
     });
   }
 
-  private flush(): Promise<void> {
-    if (this.running || this.queue.length === 0) return this.running ?? Promise.resolve();
-    const batch = this.queue.splice(0, this.options.maxBatch);
-    this.running = this.commitBatch(batch).finally(() => {
-      this.running = null;
-      if (this.queue.length > 0) this.schedule();
-    });
-    return this.running;
+  private flush(): void {
+    while (!this.full && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      const run: Promise<void> = this.commitBatch(batch).finally(() => {
+        this.running.delete(run);
+        if (this.queue.length > 0) this.schedule();
+      });
+      this.running.add(run);
+    }
   }
 
   private async commitBatch(batch: Waiter<T, R>[]): Promise<void> {

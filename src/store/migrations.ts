@@ -16,6 +16,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: `
       CREATE TABLE events (
         seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- SHA-256 of the provider's deduplication key: unique, so a redelivery finds its event.
         id                TEXT NOT NULL UNIQUE,
         provider          TEXT NOT NULL,
         type              TEXT NOT NULL,
@@ -23,7 +24,6 @@ export const MIGRATIONS: readonly Migration[] = [
         reference         TEXT,
         status            TEXT,
         integration       TEXT,
-        dedupe_key        TEXT NOT NULL UNIQUE,
         received_at       TEXT NOT NULL,
         last_delivered_at TEXT NOT NULL,
         deliveries        INTEGER NOT NULL DEFAULT 1,
@@ -59,7 +59,6 @@ export const MIGRATIONS: readonly Migration[] = [
         reference         TEXT,
         status            TEXT,
         integration       TEXT,
-        dedupe_key        TEXT NOT NULL UNIQUE,
         received_at       TIMESTAMPTZ NOT NULL,
         last_delivered_at TIMESTAMPTZ NOT NULL,
         deliveries        INTEGER NOT NULL DEFAULT 1,

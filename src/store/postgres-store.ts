@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { eventId } from './event-id.js';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
@@ -125,13 +124,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     if (write.kind === 'event') {
       const e = write.event;
       const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
-        `INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
+        `INSERT INTO events (id, provider, type, session_id, reference, status, integration,
                              received_at, last_delivered_at, deliveries, payload, raw_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 1, $10, $11)
-         ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
         // The json column takes the exact text: no re-serialisation on the hot path.
-        [eventId(), e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.dedupeKey, e.receivedAt, e.rawBody, e.rawBody],
+        [e.id, e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.receivedAt, e.rawBody, e.rawBody],
       );
       const row = rows[0]!;
       return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };

@@ -21,6 +21,9 @@ function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
 }
 
+/** The writer holds little: a batch at a time. Bounded, so it cannot grow the process's memory. */
+const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+
 /** The writer thread, spoken to by request id; under vitest/tsx the TypeScript source runs with tsx. */
 function startWriter(dataDir: string, now: string) {
   const workerData: WriterData = { dataDir, now };
@@ -28,9 +31,9 @@ function startWriter(dataDir: string, now: string) {
     ? // Running from the TypeScript sources (tests, npm run dev): load the writer through tsx.
       new Worker(
         `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./sqlite-writer.ts', import.meta.url).href)}); })`,
-        { eval: true, workerData },
+        { eval: true, workerData, resourceLimits: WRITER_LIMITS },
       )
-    : new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData });
+    : new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData, resourceLimits: WRITER_LIMITS });
   const pending = new Map<number, { resolve(reply: WriterReply): void }>();
   let nextId = 1;
   let dead: Error | undefined;
@@ -94,6 +97,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
 
   const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
+    // The writer thread applies batches one after another in the order sent.
+    maxInFlight: 2,
     onCommit: options.onCommit,
     async commit(batch) {
       try {

@@ -8,7 +8,6 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { eventId } from './event-id.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
@@ -60,11 +59,11 @@ function serve(db: Database.Database): void {
   // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
   // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
   const insertEvent = db.prepare(`
-    INSERT INTO events (id, provider, type, session_id, reference, status, integration, dedupe_key,
+    INSERT INTO events (id, provider, type, session_id, reference, status, integration,
                         received_at, last_delivered_at, deliveries, raw_body)
-    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration, @dedupeKey,
+    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration,
             @receivedAt, @receivedAt, 1, @rawBody)
-    ON CONFLICT (dedupe_key) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
+    ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
     RETURNING id, seq, deliveries`);
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
@@ -75,7 +74,7 @@ function serve(db: Database.Database): void {
 
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
-      const [row] = insertEvent.all({ ...write.event, id: eventId() }) as { id: string; seq: number; deliveries: number }[];
+      const [row] = insertEvent.all(write.event) as { id: string; seq: number; deliveries: number }[];
       return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
     }
     const { item } = write;

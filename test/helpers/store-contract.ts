@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventStore, NewEvent } from '../../src/store/event-store.js';
 
@@ -15,7 +15,7 @@ export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
   const payload = JSON.stringify({ sessionId, n: Math.random() });
   return {
     provider: 'veriff', type: 'ine_registry', sessionId, reference: 'ref-1', status: 'valid', integration: null,
-    dedupeKey: randomUUID(), receivedAt: '2026-11-22T10:00:00.000Z', rawBody: payload, ...overrides,
+    id: createHash('sha256').update(randomUUID()).digest('hex'), receivedAt: '2026-11-22T10:00:00.000Z', rawBody: payload, ...overrides,
   };
 }
 

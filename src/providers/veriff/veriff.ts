@@ -22,21 +22,7 @@ function access(secrets: readonly string[]): Access {
 }
 
 function interpret(payload: unknown): Interpretation {
-  const other = otherEventSchema.safeParse(payload);
-  if (!other.success) return { ok: false, issues: toPayloadIssues(other.error) };
-
-  if (other.data.eventType !== 'ine_registry') {
-    // Veriff's rule: listeners must handle unfamiliar event types; store them, answer 200.
-    const { time: _time, ...withoutTime } = other.data;
-    const sessionId = typeof other.data.sessionId === 'string' ? other.data.sessionId : null;
-    const reference = typeof other.data.vendorData === 'string' ? other.data.vendorData : null;
-    return {
-      ok: true,
-      recognised: false,
-      event: { type: other.data.eventType, sessionId, reference, status: null, dedupeMaterial: withoutTime },
-    };
-  }
-
+  if ((payload as { eventType?: unknown } | null)?.eventType !== 'ine_registry') return interpretOther(payload);
   const parsed = ineRegistrySchema.safeParse(payload);
   if (!parsed.success) return { ok: false, issues: toPayloadIssues(parsed.error) };
   const p = parsed.data;
@@ -52,6 +38,22 @@ function interpret(payload: unknown): Interpretation {
       // A retry whose only change is `time` is the same event; a different result is a new one.
       dedupeMaterial: [p.eventType, p.sessionId, p.attemptId, p.version, p.data],
     },
+  };
+}
+
+/** Any other event type Veriff may start sending: only `eventType` is required. */
+function interpretOther(payload: unknown): Interpretation {
+  const other = otherEventSchema.safeParse(payload);
+  if (!other.success) return { ok: false, issues: toPayloadIssues(other.error) };
+
+  // Veriff's rule: listeners must handle unfamiliar event types; store them, answer 200.
+  const { time: _time, ...withoutTime } = other.data;
+  const sessionId = typeof other.data.sessionId === 'string' ? other.data.sessionId : null;
+  const reference = typeof other.data.vendorData === 'string' ? other.data.vendorData : null;
+  return {
+    ok: true,
+    recognised: false,
+    event: { type: other.data.eventType, sessionId, reference, status: null, dedupeMaterial: withoutTime },
   };
 }
 
