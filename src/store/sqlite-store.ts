@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../errors.js';
 import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
+import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
@@ -21,19 +22,25 @@ function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
 }
 
-/** The writer holds little: a batch at a time. Bounded, so it cannot grow the process's memory. */
-const WRITER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+/** Store threads hold little: a batch at a time. Bounded, so they cannot grow the process's memory. */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
-/** The writer thread, spoken to by request id; under vitest/tsx the TypeScript source runs with tsx. */
+/** Starts one of the store's threads; under vitest/tsx (TypeScript sources) it is loaded through tsx. */
+function storeThread(name: 'sqlite-writer' | 'sqlite-checkpointer', workerData: WriterData | CheckpointerData): Worker {
+  if (import.meta.url.endsWith('.ts')) {
+    const source = JSON.stringify(new URL(`./${name}.ts`, import.meta.url).href);
+    return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${source}); })`, {
+      eval: true,
+      workerData,
+      resourceLimits: THREAD_LIMITS,
+    });
+  }
+  return new Worker(new URL(`./${name}.js`, import.meta.url), { workerData, resourceLimits: THREAD_LIMITS });
+}
+
+/** The writer thread, spoken to by request id. */
 function startWriter(dataDir: string, now: string) {
-  const workerData: WriterData = { dataDir, now };
-  const worker = import.meta.url.endsWith('.ts')
-    ? // Running from the TypeScript sources (tests, npm run dev): load the writer through tsx.
-      new Worker(
-        `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(new URL('./sqlite-writer.ts', import.meta.url).href)}); })`,
-        { eval: true, workerData, resourceLimits: WRITER_LIMITS },
-      )
-    : new Worker(new URL('./sqlite-writer.js', import.meta.url), { workerData, resourceLimits: WRITER_LIMITS });
+  const worker = storeThread('sqlite-writer', { dataDir, now });
   const pending = new Map<number, { resolve(reply: WriterReply): void }>();
   let nextId = 1;
   let dead: Error | undefined;
@@ -88,6 +95,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
     await writer.terminate();
     throw error;
   }
+  const checkpointer = storeThread('sqlite-checkpointer', { dataDir: options.dataDir, intervalMs: 200 });
   const db = new Database(path.join(options.dataDir, SQLITE_FILE));
   db.pragma('busy_timeout = 5000');
   const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
@@ -115,6 +123,10 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
     release: async () => {
       await writer.ask({ kind: 'close' }).catch(() => undefined);
       await writer.terminate();
+      await new Promise((resolve) => {
+        checkpointer.once('exit', resolve);
+        checkpointer.postMessage('close');
+      });
       db.close();
     },
     unavailable,

@@ -33,6 +33,9 @@ export function openDatabase(dataDir: string, now: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // Checkpoints are the checkpointer thread's job (sqlite-checkpointer.ts); this is the backstop
+    // should it fall behind (about 40 MB of WAL), in which case a commit checkpoints as usual.
+    db.pragma('wal_autocheckpoint = 10000');
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     // Under SQLite's write lock (IMMEDIATE), so two processes starting together do not race.
     db.transaction(() => {
