@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { createOAuthIssuer } from './auth/oauth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createAuthFailureLimiter } from './http/auth-failure-limiter.js';
 import { errorHandler } from './http/error-handler.js';
 import { mountHealth } from './http/health.js';
 import { mountOAuthRoute } from './http/oauth-route.js';
@@ -29,11 +30,12 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): Ex
 
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
+  const limiter = createAuthFailureLimiter({ ...config.authFailures, clock });
   // Routes go on the app itself: a nested router costs a path-trimming layer on every request.
   for (const provider of providers) {
-    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
+    mountWebhookRoute(app, provider, { store, clock, logger, metrics, limiter, bodyLimit: config.bodyLimit });
   }
-  if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
+  if (oauth) mountOAuthRoute(app, oauth, logger, metrics, limiter);
   mountHealth(app, store, providers);
 
   app.use((_req, res) => {

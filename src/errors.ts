@@ -12,6 +12,7 @@ export type Outcome =
   | 'not_configured'
   | 'method_not_allowed'
   | 'store_unavailable'
+  | 'rate_limited'
   | 'aborted';
 
 export interface HttpErrorOptions {

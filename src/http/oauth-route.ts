@@ -3,6 +3,7 @@ import { parseBasicAuth, type OAuthIssuer } from '../auth/oauth.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { assignRequestId } from './request-log.js';
 
 /** RFC 6749 §5.2 error answers; the reason goes to the log, not the client. */
@@ -19,7 +20,7 @@ function oauthError(status: 400 | 401, code: string, description: string, reason
 }
 
 /** POST /oauth/token: the client-credentials grant Incode uses before sending notifications. */
-export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Logger, metrics: Metrics): void {
+export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Logger, metrics: Metrics, limiter: AuthFailureLimiter): void {
   const log = logger.child({ component: 'oauth' });
 
   const token = (req: Request, res: Response) => {
@@ -29,6 +30,10 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
       log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId: res.locals.requestId }, `oauth token refused: ${error.reason}`);
       return error;
     };
+    const wait = limiter.retryAfter(req.ip);
+    if (wait > 0) {
+      throw refuse(new HttpError(429, 'too_many_requests', { reason: `too many failed client authentications from ${req.ip}`, headers: { 'retry-after': String(wait) } }));
+    }
     const form = (req.body ?? {}) as Record<string, unknown>;
     if (!req.is('application/x-www-form-urlencoded')) {
       throw refuse(oauthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded', `content type ${req.headers['content-type'] ?? 'none'}`));
@@ -40,6 +45,7 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
       throw refuse(oauthError(401, 'invalid_client', 'client authentication failed', 'no client credentials'));
     }
     if (!issuer.checkClient(id, secret)) {
+      limiter.recordFailure(req.ip);
       throw refuse(oauthError(401, 'invalid_client', 'client authentication failed', 'wrong client id or secret'));
     }
     const grant = form.grant_type;

@@ -6,6 +6,7 @@ import type { Metrics } from '../metrics.js';
 import type { Provider } from '../providers/provider.js';
 import { receive } from '../providers/receive.js';
 import type { EventStore } from '../store/event-store.js';
+import type { AuthFailureLimiter } from './auth-failure-limiter.js';
 import { readBody } from './read-body.js';
 import { logFields, webhookRequestLog } from './request-log.js';
 
@@ -14,6 +15,7 @@ export interface WebhookRouteDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  limiter: AuthFailureLimiter;
   bodyLimit: number;
 }
 
@@ -22,7 +24,8 @@ const isJson = (contentType: string | undefined) =>
 
 /**
  * Mounts one provider's route. HTTP concerns only, in SPEC §4's order: method → configured →
- * source address → content type → size; then the shared pipeline (receive) does the rest.
+ * source address → (repeated authentication failures: 429) → content type → size; then the
+ * shared pipeline (receive) does the rest.
  */
 export function mountWebhookRoute(router: IRouter, provider: Provider, deps: WebhookRouteDeps): void {
   const envPrefix = provider.name.toUpperCase();
@@ -39,6 +42,15 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
     if (provider.allowList && !provider.allowList(req.ip)) {
       throw new HttpError(403, 'forbidden', { outcome: 'forbidden', reason: `source address ${req.ip} is not in ${envPrefix}_ALLOWED_IPS` });
     }
+    const wait = deps.limiter.retryAfter(req.ip);
+    if (wait > 0) {
+      // Before reading the body or computing any HMAC: a guesser costs almost nothing.
+      throw new HttpError(429, 'too_many_requests', {
+        outcome: 'rate_limited',
+        reason: `too many authentication failures from ${req.ip}; refused for ${wait} s`,
+        headers: { 'retry-after': String(wait) },
+      });
+    }
     if (!isJson(req.headers['content-type'])) {
       throw new HttpError(415, 'unsupported_media_type', {
         outcome: 'unsupported_media_type',
@@ -51,7 +63,10 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
       throw new HttpError(415, 'unsupported_media_type', { outcome: 'unsupported_media_type', reason: `content encoding ${encoding} is not supported` });
     }
     const rawBody = await readBody(req, deps.bodyLimit);
-    const receipt = await receive(provider, { headers: req.headers, rawBody }, deps);
+    const receipt = await receive(provider, { headers: req.headers, rawBody }, deps).catch((error: unknown) => {
+      if (error instanceof HttpError && error.status === 401) deps.limiter.recordFailure(req.ip);
+      throw error;
+    });
     Object.assign(fields, {
       outcome: receipt.outcome,
       sessionId: receipt.sessionId,
