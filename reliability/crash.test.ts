@@ -10,6 +10,7 @@ import { report, SHORT } from './reliability-config.js';
 import { deliverAll, makeDeliveries, SERVICE_SECRETS } from './vendor-sender.js';
 
 const DELIVERIES = SHORT ? 600 : 4000;
+const MAX_DELIVERIES = 40_000;
 const KILLS = SHORT ? 2 : 6;
 
 /**
@@ -19,6 +20,7 @@ const KILLS = SHORT ? 2 : 6;
  */
 async function crashRun(backend: 'sqlite' | 'postgres', env: Record<string, string>, stored: () => Promise<Map<string, number>>) {
   const deliveries = makeDeliveries(DELIVERIES);
+  const pending = [...deliveries];
   let service: ServiceProcess = await startProcess({ ...env, ...SERVICE_SECRETS });
   let port = Number(new URL(service.url).port);
   let kills = 0;
@@ -34,7 +36,17 @@ async function crashRun(backend: 'sqlite' | 'postgres', env: Record<string, stri
       service = await startProcess({ ...env, ...SERVICE_SECRETS, PORT: String(port) });
     }
   })();
-  const sent = await deliverAll(deliveries, () => port, { concurrency: 24, deadlineMs: SHORT ? 60_000 : 240_000 });
+  // The load goes on until every kill has happened: more deliveries are added while kills remain.
+  const sent = await deliverAll(pending, () => port, {
+    concurrency: 24,
+    deadlineMs: SHORT ? 60_000 : 240_000,
+    more: () => {
+      if (kills >= KILLS || deliveries.length >= MAX_DELIVERIES) return [];
+      const extra = makeDeliveries(500);
+      deliveries.push(...extra);
+      return extra;
+    },
+  });
   stopKilling = true;
   await killer;
   expect(await service.stop('SIGTERM')).toBe(0);
@@ -42,7 +54,8 @@ async function crashRun(backend: 'sqlite' | 'postgres', env: Record<string, stri
   const rows = await stored();
   const duplicated = [...rows.values()].filter((n) => n > 1).length;
   const lost = [...sent.acknowledged].filter((s) => !rows.has(s)).length;
-  const unexpected = [...rows.keys()].filter((s) => !deliveries.some((d) => d.sessionId === s)).length;
+  const known = new Set(deliveries.map((d) => d.sessionId));
+  const unexpected = [...rows.keys()].filter((s) => !known.has(s)).length;
   report(`crash consistency (${backend})`, {
     deliveries: deliveries.length, acknowledged: sent.acknowledged.size, attempts: sent.attempts, unanswered: sent.noAnswer,
     answered503: sent.byStatus.get(503) ?? 0, kills, lost, duplicated,

@@ -27,8 +27,13 @@ describe('hostile input (property-based and a corpus)', () => {
     h = await harness({ ...FULL_ENV, AUTH_FAILURE_LIMIT: '0', BODY_LIMIT: '64kb' });
   });
   afterAll(async () => {
-    const events = (await h.store.listEvents({ limit: 1000 })).items.length;
-    const quarantined = (await h.store.listQuarantine({ limit: 1000 })).items.length;
+    const count = async (page: (after: string | undefined) => Promise<{ items: unknown[]; next: string | null }>) => {
+      let n = 0;
+      for (let after: string | undefined, p = await page(undefined); p.items.length > 0; after = p.next!, p = await page(after)) n += p.items.length;
+      return n;
+    };
+    const events = await count((after) => h.store.listEvents({ after, limit: 1000 }));
+    const quarantined = await count((after) => h.store.listQuarantine({ after, limit: 1000 }));
     report('hostile input', { inputsTried: tried, events, quarantined, fiveHundreds: 0 });
     await h.close();
   });

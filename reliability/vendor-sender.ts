@@ -63,12 +63,17 @@ export interface SendReport {
  * Delivers every delivery until it is answered 200, as the vendors do: anything else (no answer,
  * 503) is retried after a pause. `port()` is read at each attempt, so the service may restart.
  */
-export async function deliverAll(deliveries: Delivery[], port: () => number, options: { concurrency: number; deadlineMs: number; retryDelayMs?: number }): Promise<SendReport> {
+export async function deliverAll(
+  deliveries: Delivery[],
+  port: () => number,
+  options: { concurrency: number; deadlineMs: number; retryDelayMs?: number; more?: () => Delivery[] },
+): Promise<SendReport> {
   const report: SendReport = { acknowledged: new Set(), attempts: 0, retried: 0, noAnswer: 0, byStatus: new Map() };
   const queue = [...deliveries];
   const deadline = Date.now() + options.deadlineMs;
   const worker = async () => {
     for (;;) {
+      if (queue.length === 0) queue.push(...(options.more?.() ?? []));
       const d = queue.shift();
       if (!d) return;
       for (let attempt = 0; ; attempt += 1) {

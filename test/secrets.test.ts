@@ -64,3 +64,38 @@ describe('secrets, signatures, tokens and payload PII never reach logs or answer
     }
   });
 });
+
+describe('secrets stay out of logs and answers in the remaining outcomes', () => {
+  it('forbidden, rate_limited, not_configured and store_unavailable', async () => {
+    const body = JSON.stringify(veriffPayload({ vendorData: 'PII-REF-2' }));
+    const signature = signHmac(M.veriff, body);
+    const send = (h: Awaited<ReturnType<typeof harness>>, sig = signature) =>
+      postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, { 'content-type': 'application/json', 'x-hmac-signature': sig });
+    const answers: string[] = [];
+    const logs: string[] = [];
+    const outcomes = new Set<unknown>();
+
+    const forbidden = await harness({ VERIFF_SHARED_SECRET: M.veriff, VERIFF_ALLOWED_IPS: '203.0.113.0/24', ADMIN_TOKEN: M.admin });
+    const limited = await harness({ VERIFF_SHARED_SECRET: M.veriff, AUTH_FAILURE_LIMIT: '1', INCODE_HMAC_SECRET: M.hmac });
+    const closed = await harness({ VERIFF_SHARED_SECRET: M.veriff, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: M.header });
+    try {
+      answers.push((await send(forbidden)).text);
+      answers.push((await send(limited, signHmac('wrong', body))).text, (await send(limited)).text);
+      answers.push((await postRaw(request(forbidden.app), '/webhooks/incode/ine-scraping', '{}', { 'content-type': 'application/json', 'x-webhook-secret': M.header })).text);
+      await closed.store.close();
+      answers.push((await send(closed)).text);
+      for (const h of [forbidden, limited, closed]) {
+        logs.push(h.logs.text());
+        for (const l of h.logs.requests()) outcomes.add(l.outcome);
+      }
+    } finally {
+      await forbidden.close();
+      await limited.close();
+      await closed.close().catch(() => undefined);
+    }
+    expect([...outcomes].sort()).toEqual(['forbidden', 'not_configured', 'rate_limited', 'store_unavailable', 'unauthorized']);
+    for (const leak of [...Object.values(M), signature, 'PII-REF-2']) {
+      for (const text of [...answers, ...logs]) expect(text).not.toContain(leak);
+    }
+  });
+});
