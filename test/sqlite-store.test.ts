@@ -48,3 +48,28 @@ describe('SQLite specifics', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('SQLite writer thread', () => {
+  it('a writer thread that dies fails what it was committing with a 503 error, then is restarted: no service restart needed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const restarts: string[] = [];
+    const threads: import('node:worker_threads').Worker[] = [];
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock, onWriterRestart: (r) => restarts.push(r), onWriterStart: (t) => threads.push(t) });
+    try {
+      const before = await store.append(newEvent());
+      const pending = store.append(newEvent());
+      await threads[0]!.terminate();
+      await expect(pending).rejects.toMatchObject({ name: 'StoreUnavailableError' });
+      const after = await store.append(newEvent());
+      expect(threads).toHaveLength(2);
+      expect(restarts).toEqual(['the SQLite writer thread had exited']);
+      expect(await store.check()).toEqual({ ok: true });
+      const ids = (await store.listEvents({ limit: 10 })).items.map((e) => e.id);
+      expect(ids[0]).toBe(before.id);
+      expect(ids.at(-1)).toBe(after.id);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -25,5 +25,11 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
     });
   }
   // SQLite migrates under its own write lock at open, always: the file is this service's alone.
-  return openSqliteStore({ dataDir: config.dataDir, batchMax: config.store.batchMax, clock, onCommit: options.onCommit });
+  return openSqliteStore({
+    dataDir: config.dataDir,
+    batchMax: config.store.batchMax,
+    clock,
+    onCommit: options.onCommit,
+    onWriterRestart: (reason) => logger?.error({ store: 'sqlite', reason }, 'SQLite writer thread restarted'),
+  });
 }

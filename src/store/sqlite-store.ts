@@ -22,8 +22,12 @@ function unavailable(error: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
 }
 
-/** Store threads hold little: a batch at a time. Bounded, so they cannot grow the process's memory. */
-const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+/**
+ * Store threads hold a batch at a time. A small young generation keeps them lean; the old
+ * generation's cap is a limit, not a reservation, and stays well above the largest batch
+ * (STORE_BATCH_MAX × BODY_LIMIT: 256 × 256 KiB = 64 MiB by default).
+ */
+const THREAD_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 512 };
 
 /** Starts one of the store's threads; under vitest/tsx (TypeScript sources) it is loaded through tsx. */
 function storeThread(name: 'sqlite-writer' | 'sqlite-checkpointer', workerData: WriterData | CheckpointerData): Worker {
@@ -39,8 +43,9 @@ function storeThread(name: 'sqlite-writer' | 'sqlite-checkpointer', workerData: 
 }
 
 /** The writer thread, spoken to by request id. */
-function startWriter(dataDir: string, now: string) {
+function startWriter(dataDir: string, now: string, onStart?: (thread: Worker) => void) {
   const worker = storeThread('sqlite-writer', { dataDir, now });
+  onStart?.(worker);
   const pending = new Map<number, { resolve(reply: WriterReply): void }>();
   let nextId = 1;
   let dead: Error | undefined;
@@ -60,6 +65,7 @@ function startWriter(dataDir: string, now: string) {
   worker.on('exit', () => fail(new Error('the SQLite writer thread has exited')));
   return {
     ready,
+    isDead: () => dead !== undefined,
     /** Sends one request; rejects with the writer's error (code and message kept). */
     ask(request: WithoutId<WriterRequest>): Promise<WriterReply & { ok: true }> {
       if (dead) return Promise.reject(Object.assign(new Error(dead.message), { code: 'SQLITE_WRITER_GONE' }));
@@ -80,6 +86,10 @@ export interface SqliteStoreOptions {
   batchMax: number;
   clock: Clock;
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
+  /** Told when the writer thread died and a new one took over. */
+  onWriterRestart?: (reason: string) => void;
+  /** Told of each writer thread started (tests terminate it to show the store heals). */
+  onWriterStart?: (thread: Worker) => void;
 }
 
 /**
@@ -88,13 +98,33 @@ export interface SqliteStoreOptions {
  * only after its transaction is on disk. Reads use a connection of their own on this thread.
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
-  const writer = startWriter(options.dataDir, new Date(options.clock.now()).toISOString());
+  const now = () => new Date(options.clock.now()).toISOString();
+  let writer = startWriter(options.dataDir, now(), options.onWriterStart);
   try {
     await writer.ready;
   } catch (error) {
     await writer.terminate();
     throw error;
   }
+  /**
+   * The writer thread, started again if it died (out of memory, a native fault): what it
+   * was committing failed with a 503 and will be retried by the vendor; what follows must not
+   * fail too until someone restarts the service. Committed data is in the file either way.
+   */
+  let restarting: Promise<void> | undefined;
+  const liveWriter = async () => {
+    if (!writer.isDead()) return writer;
+    restarting ??= (async () => {
+      const next = startWriter(options.dataDir, now(), options.onWriterStart);
+      await next.ready;
+      writer = next;
+      options.onWriterRestart?.('the SQLite writer thread had exited');
+    })().finally(() => {
+      restarting = undefined;
+    });
+    await restarting;
+    return writer;
+  };
   const checkpointer = storeThread('sqlite-checkpointer', { dataDir: options.dataDir, intervalMs: 200 });
   const db = new Database(path.join(options.dataDir, SQLITE_FILE));
   db.pragma('busy_timeout = 5000');
@@ -110,7 +140,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
     onCommit: options.onCommit,
     async commit(batch) {
       try {
-        return (await writer.ask({ kind: 'commit', writes: batch })).results!;
+        return (await (await liveWriter()).ask({ kind: 'commit', writes: batch })).results!;
       } catch (error) {
         throw unavailable(error);
       }
@@ -119,7 +149,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
     writes,
-    probe: () => writer.ask({ kind: 'probe', at: new Date(options.clock.now()).toISOString() }),
+    probe: async () => (await liveWriter()).ask({ kind: 'probe', at: now() }),
     release: async () => {
       await writer.ask({ kind: 'close' }).catch(() => undefined);
       await writer.terminate();
