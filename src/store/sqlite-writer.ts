@@ -26,7 +26,7 @@ export interface WriterData {
 }
 
 /** Opens the database file, in WAL mode with synchronous=FULL, and brings its schema up to date. */
-export function openDatabase(dataDir: string, now: string): Database.Database {
+function openDatabase(dataDir: string, now: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
   const db = new Database(path.join(dataDir, SQLITE_FILE));
   try {

@@ -27,7 +27,5 @@ export const ineRegistrySchema = z.looseObject({
   }),
 });
 
-export type IneRegistry = z.infer<typeof ineRegistrySchema>;
-
 /** Any other event type Veriff may start sending: only `eventType` is required (SPEC §4). */
 export const otherEventSchema = z.looseObject({ eventType: z.string() });
