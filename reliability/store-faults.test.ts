@@ -1,29 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../src/store/sqlite-store.js';
-import { tempDir } from '../test/helpers/harness.js';
 import { createSchema, postgresAvailable } from '../test/helpers/postgres.js';
+import { canMountTmpfs, mountTmpfs } from '../test/helpers/tmpfs.js';
 import { startProcess } from '../test/helpers/service-process.js';
 import { report, SHORT } from './reliability-config.js';
 import { deliverAll, makeDeliveries, SERVICE_SECRETS } from './vendor-sender.js';
 
-const canMount = (() => {
-  const probe = tempDir('ine-mount-probe-');
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe.dir], { stdio: 'ignore' });
-    execFileSync('umount', [probe.dir]);
-    return true;
-  } catch {
-    console.warn('store fault tests SKIPPED: cannot mount a tmpfs here (needs root)');
-    return false;
-  } finally {
-    probe.remove();
-  }
-})();
+const canMount = canMountTmpfs('store fault tests');
 const pgCluster = existsSync('/etc/postgresql') ? readdirSync('/etc/postgresql')[0] : undefined;
 const canStopPostgres = postgresAvailable && pgCluster !== undefined && process.getuid?.() === 0;
 if (postgresAvailable && !canStopPostgres) console.warn('PostgreSQL stop/start test SKIPPED: needs root and pg_ctlcluster');
@@ -75,10 +63,8 @@ function verify(name: string, run: Awaited<ReturnType<typeof underLoad>>, rows: 
 
 describe('store faults under load: 503 while it lasts, recovery without a restart, nothing lost or doubled', () => {
   it.skipIf(!canMount)('SQLite: the filesystem fills up, then space is freed', async () => {
-    const tmp = tempDir('ine-full-');
-    const mnt = path.join(tmp.dir, 'mnt');
-    mkdirSync(mnt);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mnt]);
+    const disk = mountTmpfs('16m');
+    const mnt = disk.dir;
     const filler = path.join(mnt, 'filler');
     try {
       const service = await startProcess({ DATA_DIR: mnt, ...SERVICE_SECRETS });
@@ -89,8 +75,7 @@ describe('store faults under load: 503 while it lasts, recovery without a restar
       expect(service.lines.some((l) => l.outcome === 'store_unavailable' && /SQLITE_FULL/.test(String(l.reason)))).toBe(true);
       verify('store fault: SQLite disk full', run, sqliteRows(mnt));
     } finally {
-      execFileSync('umount', ['-l', mnt]);
-      tmp.remove();
+      disk.remove();
     }
   });
 

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
-import { FULL_ENV, harness, tempDir, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { canMountTmpfs, mountTmpfs } from './helpers/tmpfs.js';
 
 const VERIFF = '/webhooks/veriff/ine-registry';
 
@@ -160,27 +160,11 @@ describe('HTTP rules shared by every route', () => {
 
 /** A real full disk: a 2 MiB tmpfs, filled until SQLite reports SQLITE_FULL. Needs root (CI and this machine are root). */
 describe('a full disk', () => {
-  // A probe at collection decides the skip; the real mount happens inside the test, so a filtered
-  // or skipped run leaves nothing mounted.
-  const canMount = (() => {
-    const probe = tempDir('ine-mount-probe-');
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe.dir], { stdio: 'ignore' });
-      execFileSync('umount', [probe.dir]);
-      return true;
-    } catch {
-      console.warn('SKIPPED full-disk test: cannot mount a tmpfs here (needs root)');
-      return false;
-    } finally {
-      probe.remove();
-    }
-  })();
+  const canMount = canMountTmpfs('full-disk test');
 
   it.skipIf(!canMount)('gives 503 (never 200) while full, shows on /readyz, and recovers without a restart', async () => {
-    const tmp = tempDir('ine-full-');
-    const mountPoint = path.join(tmp.dir, 'mnt');
-    mkdirSync(mountPoint);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mountPoint]);
+    const disk = mountTmpfs('2m');
+    const mountPoint = disk.dir;
     const store = await openSqliteStore({ dataDir: mountPoint, batchMax: 64, clock: { now: () => Date.now() } });
     const h = await harness(FULL_ENV, { store });
     const filler = path.join(mountPoint, 'filler');
@@ -215,8 +199,7 @@ describe('a full disk', () => {
       expect((await store.listEvents({ sessionId: after.sessionId as string, limit: 5 })).items).toHaveLength(1);
     } finally {
       await h.close();
-      execFileSync('umount', [mountPoint]);
-      tmp.remove();
+      disk.remove();
     }
   });
 });
