@@ -62,7 +62,7 @@ export class GroupCommit<T, R> {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 

@@ -1,12 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
-import { StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
-import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
+import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 /** Advisory lock keys (a namespace and a purpose), so they cannot collide with other software's. */
@@ -28,12 +27,7 @@ export interface PostgresStoreOptions {
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
 }
 
-
-function unavailable(error: unknown): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error;
-  const e = error as { code?: string; message?: string };
-  return new StoreUnavailableError(`postgres: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
-}
+const unavailable = (error: unknown) => storeUnavailable('postgres', error);
 
 /** Errors about one row's data (SQLSTATE classes 22, 23) are worth retrying item by item; outages are not. */
 const isDataError = (error: unknown) => {
@@ -180,16 +174,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     writes,
     probe: () => pool.query('INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at'),
     release: () => pool.end(),
-    unavailable,
   });
-  const read = async <R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> => {
-    if (lifecycle.closed()) throw new StoreUnavailableError('postgres: store is closed');
-    try {
-      return (await pool.query<R>(text, values)).rows;
-    } catch (error) {
-      throw unavailable(error);
-    }
-  };
+  const read = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => lifecycle.read(async () => (await pool.query<R>(text, values)).rows);
 
   return {
     append: lifecycle.append,

@@ -2,13 +2,12 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { Clock } from '../clock.js';
-import { StoreUnavailableError } from '../errors.js';
 import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
-import { storeLifecycle, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
+import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
 
@@ -16,11 +15,10 @@ type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
 type SqliteEventRow = Omit<EventRow, 'payload'>;
 type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
 
-function unavailable(error: unknown): StoreUnavailableError {
-  if (error instanceof StoreUnavailableError) return error;
-  const e = error as { code?: string; message?: string };
-  return new StoreUnavailableError(`sqlite: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
-}
+const unavailable = (error: unknown) => storeUnavailable('sqlite', error);
+
+/** The writer's error as an Error carrying SQLite's code (SQLITE_FULL, ...). */
+const writerError = (error: { code?: string | undefined; message: string }) => Object.assign(new Error(error.message), { code: error.code });
 
 /**
  * Store threads hold a batch at a time. A small young generation keeps them lean; the old
@@ -50,7 +48,7 @@ function startWriter(dataDir: string, now: string, onStart?: (thread: Worker) =>
   let nextId = 1;
   let dead: Error | undefined;
   const ready = new Promise<void>((resolve, reject) => {
-    pending.set(0, { resolve: (reply) => (reply.ok ? resolve() : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))) });
+    pending.set(0, { resolve: (reply) => (reply.ok ? resolve() : reject(writerError(reply.error))) });
   });
   const fail = (error: Error) => {
     dead ??= error;
@@ -68,11 +66,11 @@ function startWriter(dataDir: string, now: string, onStart?: (thread: Worker) =>
     isDead: () => dead !== undefined,
     /** Sends one request; rejects with the writer's error (code and message kept). */
     ask(request: WithoutId<WriterRequest>): Promise<WriterReply & { ok: true }> {
-      if (dead) return Promise.reject(Object.assign(new Error(dead.message), { code: 'SQLITE_WRITER_GONE' }));
+      if (dead) return Promise.reject(writerError({ code: 'SQLITE_WRITER_GONE', message: dead.message }));
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, {
-          resolve: (reply) => (reply.ok ? resolve(reply) : reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }))),
+          resolve: (reply) => (reply.ok ? resolve(reply) : reject(writerError(reply.error))),
         });
         worker.postMessage({ ...request, id });
       });
@@ -159,16 +157,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       });
       db.close();
     },
-    unavailable,
   });
-  const read = <T>(fn: () => T): Promise<T> => {
-    if (lifecycle.closed()) return Promise.reject(new StoreUnavailableError('sqlite: store is closed'));
-    try {
-      return Promise.resolve(fn());
-    } catch (error) {
-      return Promise.reject(unavailable(error));
-    }
-  };
+  const { read } = lifecycle;
 
   return {
     append: lifecycle.append,

@@ -5,22 +5,43 @@ import type { GroupCommit } from './group-commit.js';
 export type StoreWrite = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
 export type StoreWriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
 
+export type Backend = 'sqlite' | 'postgres';
+
+/** Any failure of a backend as the error the HTTP layer turns into 503: `backend: CODE: message`. */
+export function storeUnavailable(backend: Backend, error: unknown): StoreUnavailableError {
+  if (error instanceof StoreUnavailableError) return error;
+  const e = error as { code?: string; message?: string };
+  return new StoreUnavailableError(`${backend}: ${e.code ?? 'error'}: ${e.message ?? String(error)}`, { cause: error });
+}
+
 export interface LifecycleParts {
-  backend: 'sqlite' | 'postgres';
+  backend: Backend;
   writes: GroupCommit<StoreWrite, StoreWriteResult>;
   /** A real write that shows whether the store accepts writes now; throws when it does not. */
   probe(): unknown;
   /** Releases the database once the queued writes are committed. */
   release(): unknown;
-  unavailable(error: unknown): StoreUnavailableError;
 }
 
-/** What every backend does alike: writes through its group commit, the readiness probe, and an orderly close. */
-export function storeLifecycle(parts: LifecycleParts): Pick<EventStore, 'append' | 'quarantine' | 'check' | 'close'> & { closed(): boolean } {
+/**
+ * What every backend does alike: writes through its group commit, reads refused once closed, the
+ * readiness probe, and an orderly close.
+ */
+export function storeLifecycle(
+  parts: LifecycleParts,
+): Pick<EventStore, 'append' | 'quarantine' | 'check' | 'close'> & { read<T>(query: () => T | Promise<T>): Promise<T> } {
   let closed = false;
   const refuse = () => Promise.reject(new StoreUnavailableError(`${parts.backend}: store is closed`));
   return {
-    closed: () => closed,
+    /** Runs a read; its failure becomes StoreUnavailableError. */
+    async read(query) {
+      if (closed) return refuse();
+      try {
+        return await query();
+      } catch (error) {
+        throw storeUnavailable(parts.backend, error);
+      }
+    },
     append: (event) => (closed ? refuse() : (parts.writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
     quarantine: (item) => (closed ? refuse() : parts.writes.submit({ kind: 'quarantine', item })),
     async check() {
@@ -29,7 +50,7 @@ export function storeLifecycle(parts: LifecycleParts): Pick<EventStore, 'append'
         await parts.probe();
         return { ok: true };
       } catch (error) {
-        return { ok: false, reason: parts.unavailable(error).message };
+        return { ok: false, reason: storeUnavailable(parts.backend, error).message };
       }
     },
     async close() {
