@@ -46,10 +46,7 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
     const id = assignRequestId(req, res);
-    let written = false;
     const write = () => {
-      if (written) return;
-      written = true;
       const f = logFields(res);
       const outcome = f.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -69,8 +66,8 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
       const level = outcome === 'store_unavailable' ? 'error' : res.statusCode >= 400 || outcome === 'aborted' ? 'warn' : 'info';
       log[level](line, `${provider} webhook ${outcome}`);
     };
-    // 'close' follows every response: finished, or cut off before it could be.
-    res.on('close', write);
+    // 'close' follows every response once: finished, or cut off before it could be.
+    res.once('close', write);
     next();
   };
 }
