@@ -13,6 +13,7 @@ export type Outcome =
   | 'method_not_allowed'
   | 'store_unavailable'
   | 'rate_limited'
+  | 'internal_error'
   | 'aborted';
 
 export interface HttpErrorOptions {

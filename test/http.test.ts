@@ -4,7 +4,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
-import { FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { FULL_ENV, harness, tempDir, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { canMountTmpfs, mountTmpfs } from './helpers/tmpfs.js';
 
 const VERIFF = '/webhooks/veriff/ine-registry';
@@ -200,6 +200,24 @@ describe('a full disk', () => {
     } finally {
       await h.close();
       disk.remove();
+    }
+  });
+});
+
+describe('an unexpected failure', () => {
+  it('answers 500 {"error":"internal_error"}, logged as internal_error (not as accepted), without the error text in the body', async () => {
+    const tmp = tempDir();
+    const real = await openSqliteStore({ dataDir: tmp.dir, batchMax: 8, clock: { now: () => Date.now() } });
+    const h = await harness(FULL_ENV, { store: { ...real, append: () => Promise.reject(new TypeError('something internal broke')) } });
+    try {
+      const body = JSON.stringify(veriffPayload());
+      const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET));
+      expect(res.status).toBe(500);
+      expect(res.body).toEqual({ error: 'internal_error' });
+      expect(h.logs.requests()).toEqual([expect.objectContaining({ outcome: 'internal_error', status: 500, reason: 'TypeError: something internal broke' })]);
+    } finally {
+      await h.close();
+      tmp.remove();
     }
   });
 });

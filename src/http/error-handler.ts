@@ -34,6 +34,8 @@ export function errorHandler(logger: Logger) {
     } else {
       status = 500;
       body = { error: 'internal_error' };
+      fields.outcome = 'internal_error';
+      fields.reason = String(error);
       logger.error({ err: error, path: req.path, requestId: res.locals.requestId }, 'unhandled error');
     }
 
