@@ -47,6 +47,8 @@ describe('the built service as a real process (node dist/main.js)', () => {
     expect(again.status).toBe(200);
     const stored = await events(service);
     expect(stored.map((e) => [e.provider, e.deliveries])).toEqual([['veriff', 2], ['incode', 1]]);
+    // A log line is written when its response closes and reaches us through a pipe: read them after exit.
+    expect(await service.stop('SIGTERM')).toBe(0);
     expect(service.lines.find((l) => l.outcome === 'duplicate')).toBeDefined();
   });
 

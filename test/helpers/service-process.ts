@@ -28,7 +28,8 @@ export function startProcess(env: Record<string, string>): Promise<ServiceProces
   const stdout: string[] = [];
   const stderr: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after the child's stdout is drained, so every log line is in `lines`.
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   createInterface({ input: child.stderr! }).on('line', (l) => stderr.push(l));
 
   return new Promise((resolve, reject) => {
@@ -68,6 +69,6 @@ export function runToExit(env: Record<string, string>): Promise<{ code: number |
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
