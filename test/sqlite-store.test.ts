@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SQLITE_FILE, openSqliteStore } from '../src/store/sqlite-store.js';
+import { WAL_FRAMES_MAX } from '../src/store/sqlite-writer.js';
 import { newEvent, storeContract } from './helpers/store-contract.js';
 
 const clock = { now: () => Date.parse('2026-11-22T10:00:00Z') };
@@ -26,6 +27,34 @@ describe('SQLite specifics', () => {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it('keeps the WAL bounded under a steady stream of commits: it starts over instead of growing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 64, clock });
+    const wal = path.join(dir, `${SQLITE_FILE}-wal`);
+    // Bodies of three pages each, so the load writes far more WAL than the bound.
+    const body = JSON.stringify({ filler: 'x'.repeat(12_000) });
+    let peak = 0;
+    let appended = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, statSync(wal).size)), 5);
+    const until = Date.now() + 2500;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (Date.now() < until) {
+          await store.append(newEvent({ rawBody: body }));
+          appended += 1;
+        }
+      }),
+    );
+    clearInterval(sampler);
+    await store.close();
+    const frame = 4096 + 24;
+    const bound = (WAL_FRAMES_MAX + 2 * 64 * 5) * frame;
+    // Written: at least three frames per event. Kept: the threshold plus about two batches.
+    expect(appended * 3 * frame).toBeGreaterThan(3 * bound);
+    expect(peak).toBeLessThan(bound);
+    rmSync(dir, { recursive: true, force: true });
+  }, 20_000);
 
   it('refuses to open a database migrated by a newer release', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));

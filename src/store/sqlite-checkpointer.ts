@@ -1,8 +1,14 @@
 /**
  * Copies committed WAL frames into the database file (a PASSIVE checkpoint) every interval, on a
  * thread and connection of its own. Left to SQLite, the commit that crosses the WAL threshold
- * does the copy and its fsync itself: measured here, a quarter of the average commit time and a
- * p99 commit of 21 ms instead of 5 ms (BENCHMARKS.md). Commits stay durable in the WAL either way.
+ * does the whole copy and its fsync itself: measured here, a quarter of the average commit time
+ * and a p99 commit of 21 ms instead of 5 ms (BENCHMARKS.md). Commits stay durable in the WAL
+ * either way.
+ *
+ * This thread does the bulk of the copying; it cannot start the WAL over, which only happens
+ * when a commit finds every frame copied, and under steady commits one always lands during a
+ * pass. The writer's own small threshold does that (sqlite-writer.ts): by then only the frames
+ * of the last interval are left to copy.
  */
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,7 +28,7 @@ if (parentPort && (workerData as CheckpointerData | undefined)?.intervalMs) {
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
-      // Busy or out of space: the next round tries again, and the writer's backstop remains.
+      // Busy or out of space: the next round tries again, and the writer's own threshold remains.
     }
   }, data.intervalMs);
   parentPort.on('message', (message: string) => {

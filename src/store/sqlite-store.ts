@@ -6,7 +6,7 @@ import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
-import { SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
+import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -123,7 +123,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
     await restarting;
     return writer;
   };
-  const checkpointer = storeThread('sqlite-checkpointer', { dataDir: options.dataDir, intervalMs: 200 });
+  const checkpointer = storeThread('sqlite-checkpointer', { dataDir: options.dataDir, intervalMs: CHECKPOINT_INTERVAL_MS });
   const db = new Database(path.join(options.dataDir, SQLITE_FILE));
   db.pragma('busy_timeout = 5000');
   const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
