@@ -39,11 +39,12 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
 /**
  * Exactly one line per webhook request (SPEC §6), written when the response is finished or the
  * connection closed, with the outcome the handler or the error handler recorded; the same
- * outcome feeds the request metrics, so logs and metrics never disagree.
+ * outcome feeds the request metrics, so logs and metrics never disagree. Returns the function
+ * that starts the line for one request (called first thing by the route's handler).
  */
 export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: string) {
   const log = logger.child({ provider });
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return (req: Request, res: Response): void => {
     const started = process.hrtime.bigint();
     const id = assignRequestId(req, res);
     const write = () => {
@@ -68,6 +69,5 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
     };
     // 'close' follows every response once: finished, or cut off before it could be.
     res.once('close', write);
-    next();
   };
 }

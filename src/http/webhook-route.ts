@@ -1,4 +1,4 @@
-import type { IRouter, NextFunction, Request, Response } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -22,15 +22,30 @@ export interface WebhookRouteDeps {
 const isJson = (contentType: string | undefined) =>
   (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 
+/** The success answer, encoded once: the same bytes for every accepted delivery. */
+function successAnswer(body: Record<string, string>) {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
+  return (res: Response) => res.writeHead(200, headers).end(bytes);
+}
+
 /**
  * Mounts one provider's route. HTTP concerns only, in SPEC §4's order: method → configured →
  * source address → (repeated authentication failures: 429) → content type → size; then the
- * shared pipeline (receive) does the rest.
+ * shared pipeline (receive) does the rest. One handler for every method: each request passes a
+ * single route layer (the hot path; see BENCHMARKS.md).
  */
 export function mountWebhookRoute(router: IRouter, provider: Provider, deps: WebhookRouteDeps): void {
   const envPrefix = provider.name.toUpperCase();
+  const startLog = webhookRequestLog(deps.logger, deps.metrics, provider.name);
+  const answer = successAnswer(provider.successBody);
 
   const handle = async (req: Request, res: Response) => {
+    startLog(req, res);
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      throw new HttpError(405, 'method_not_allowed', { outcome: 'method_not_allowed', reason: `method ${req.method}` });
+    }
     const fields = logFields(res);
     if (!provider.access.configured) {
       throw new HttpError(503, 'not_configured', {
@@ -39,15 +54,17 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
         body: { missing: provider.access.missing },
       });
     }
-    if (provider.allowList && !provider.allowList(req.ip)) {
-      throw new HttpError(403, 'forbidden', { outcome: 'forbidden', reason: `source address ${req.ip} is not in ${envPrefix}_ALLOWED_IPS` });
+    // req.ip is computed (trust proxy) on every read: read it once.
+    const ip = req.ip;
+    if (provider.allowList && !provider.allowList(ip)) {
+      throw new HttpError(403, 'forbidden', { outcome: 'forbidden', reason: `source address ${ip} is not in ${envPrefix}_ALLOWED_IPS` });
     }
-    const wait = deps.limiter.retryAfter(req.ip);
+    const wait = deps.limiter.retryAfter(ip);
     if (wait > 0) {
       // Before reading the body or computing any HMAC: a guesser costs almost nothing.
       throw new HttpError(429, 'too_many_requests', {
         outcome: 'rate_limited',
-        reason: `too many authentication failures from ${req.ip}; refused for ${wait} s`,
+        reason: `too many authentication failures from ${ip}; refused for ${wait} s`,
         headers: { 'retry-after': String(wait) },
       });
     }
@@ -64,7 +81,7 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
     }
     const rawBody = await readBody(req, deps.bodyLimit);
     const receipt = await receive(provider, { headers: req.headers, rawBody }, deps).catch((error: unknown) => {
-      if (error instanceof HttpError && error.status === 401) deps.limiter.recordFailure(req.ip);
+      if (error instanceof HttpError && error.status === 401) deps.limiter.recordFailure(ip);
       throw error;
     });
     Object.assign(fields, {
@@ -74,17 +91,8 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
       integration: receipt.integration,
       deliveries: receipt.deliveries,
     });
-    res.status(200).json(receipt.body);
+    answer(res);
   };
 
-  const methodNotAllowed = (_req: Request, res: Response, next: NextFunction) => {
-    res.setHeader('allow', 'POST');
-    next(new HttpError(405, 'method_not_allowed', { outcome: 'method_not_allowed', reason: `method ${_req.method}` }));
-  };
-
-  router
-    .route(provider.path)
-    .all(webhookRequestLog(deps.logger, deps.metrics, provider.name))
-    .post(handle)
-    .all(methodNotAllowed);
+  router.all(provider.path, handle);
 }

@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { HttpError, StoreUnavailableError } from '../errors.js';
 import type { EventStore } from '../store/event-store.js';
@@ -66,9 +66,7 @@ export async function receive(provider: Provider, request: InboundRequest, deps:
   }
 
   const { event } = meaning;
-  const id = createHash('sha256')
-    .update(`${provider.name}\n${event.type}\n${canonicalJson(event.dedupeMaterial)}`)
-    .digest('hex');
+  const id = hash('sha256', `${provider.name}\n${event.type}\n${canonicalJson(event.dedupeMaterial)}`, 'hex');
   const stored = await deps.store
     .append({
       id,
