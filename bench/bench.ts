@@ -7,24 +7,18 @@
  * Options: --rounds N (3) --duration S (8) --connections N (50) --sizes 0,100000,1000000
  *          --quick (one size 0, 2 rounds of 3 s) --postgres (also DATABASE_URL, size 0)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { SQLITE_FILE } from '../src/store/sqlite-store.js';
+import { fmt, freePort, load, median, rssMb, SERVICE_READY, serviceEnv, startArgs, startServer, type Run } from './load.js';
 import { prefill } from './prefill.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 /** The service is started exactly as `npm start` starts it: the node arguments of that script. */
-const START_SCRIPT = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-if (!START_SCRIPT.startsWith('node ')) throw new Error(`unexpected start script: ${START_SCRIPT}`);
-const START_ARGS = START_SCRIPT.split(/\s+/).slice(1);
+const START_ARGS = startArgs();
 const { values: opt } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
@@ -39,88 +33,6 @@ const rounds = opt.quick ? 2 : Number(opt.rounds);
 const duration = opt.quick ? 3 : Number(opt.duration);
 const connections = Number(opt.connections);
 const sizes = opt.quick ? [0] : opt.sizes.split(',').map(Number);
-const SECRET = 'bench-veriff-secret';
-const HEADER_SECRET = 'bench-incode-header-secret';
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-
-interface Started { child: ChildProcess; url: string; startupMs: number; exited: Promise<number | null> }
-
-/** Spawns a server whose stdout goes to a file (as a container's log driver would take it); waits for its first line naming the port. */
-async function startServer(argv: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<Started> {
-  const fd = openSync(logFile, 'w');
-  const started = performance.now();
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', fd, 'inherit'] });
-  closeSync(fd);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  for (;;) {
-    const match = ready.exec(readFileSync(logFile, 'utf8'));
-    if (match) return { child, url: `http://127.0.0.1:${match[1]}`, startupMs: performance.now() - started, exited };
-    if (child.exitCode !== null) throw new Error(`${argv.join(' ')} exited: ${readFileSync(logFile, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function veriffBody(): { body: string; sessionId: string } {
-  const sessionId = randomUUID();
-  const body = JSON.stringify({
-    eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${sessionId.slice(0, 8)}`, endUserId: null,
-    version: '1.0.0', time: new Date().toISOString(),
-    data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } },
-  });
-  return { body, sessionId };
-}
-
-interface Run { rps: number; p50: number; p99: number; max: number; errors: number; acked: string[] }
-
-/** One autocannon run; three Veriff deliveries (HMAC) to one Incode (custom header), all unique. */
-async function load(url: string, seconds: number): Promise<Run> {
-  const acked: string[] = [];
-  const veriff = {
-    method: 'POST' as const,
-    path: '/webhooks/veriff/ine-registry',
-    setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
-      const { body, sessionId } = veriffBody();
-      context.sessionId = sessionId;
-      return { ...req, body, headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', SECRET).update(body).digest('hex') } };
-    },
-    onResponse(status: number, _body: string, context: Record<string, unknown>) {
-      if (status === 200) acked.push(context.sessionId as string);
-    },
-  };
-  const incode = {
-    method: 'POST' as const,
-    path: '/webhooks/incode/ine-scraping',
-    setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
-      const sessionId = randomUUID();
-      context.sessionId = sessionId;
-      return { ...req, body: JSON.stringify({ InterviewId: sessionId, externalId: 'customer-x', ScrapingStatus: 'FINISHED' }), headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET } };
-    },
-    onResponse: veriff.onResponse,
-  };
-  const result = await autocannon({ url, connections, duration: seconds, requests: [veriff, veriff, veriff, incode] as never });
-  return {
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    max: result.latency.max,
-    errors: result.errors + result.timeouts + result.non2xx,
-    acked,
-  };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(8);
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-}
 
 interface SizeResult { label: string; startupMs: number; rps: number[]; ratios: number[]; p99ratios: number[]; bareP99: number; serviceP99: number; rssMax: number; lost: number; acked: number }
 
@@ -132,16 +44,12 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       await prefill(work, size);
       console.log(`  prefilled ${size} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
-    const env = {
-      NODE_ENV: 'production', DATA_DIR: work, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), HOST: '127.0.0.1',
-      VERIFF_SHARED_SECRET: SECRET, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: HEADER_SECRET, LOG_LEVEL: 'info',
-      ...(backend.databaseUrl ? { DATABASE_URL: backend.databaseUrl } : {}),
-    };
-    const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), /"url":"http:\/\/127\.0\.0\.1:(\d+)"/);
+    const env = await serviceEnv(work, backend.databaseUrl);
+    const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), SERVICE_READY);
     const bare = await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'bare.log'), /listening (\d+)/);
     console.log(`  service started in ${service.startupMs.toFixed(0)} ms`);
-    await load(bare.url, 2);
-    const warm = await load(service.url, 2);
+    await load(bare.url, 2, connections);
+    const warm = await load(service.url, 2, connections);
     const acked = [...warm.acked];
 
     const out: SizeResult = { label, startupMs: service.startupMs, rps: [], ratios: [], p99ratios: [], bareP99: 0, serviceP99: 0, rssMax: 0, lost: 0, acked: 0 };
@@ -154,7 +62,7 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       for (const target of order) {
         let rssPeak = 0;
         const sampler = target === 'service' ? setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(service.child.pid!))), 200) : undefined;
-        runs[target] = await load(target === 'bare' ? bare.url : service.url, duration);
+        runs[target] = await load(target === 'bare' ? bare.url : service.url, duration, connections);
         clearInterval(sampler);
         if (target === 'service') {
           out.rssMax = Math.max(out.rssMax, rssPeak);
