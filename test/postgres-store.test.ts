@@ -46,6 +46,26 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     }
   });
 
+  it('commits a batch in one statement per round: a redelivery inside the batch is its second delivery, not a failed batch', async () => {
+    const s = await createSchema();
+    const commits: { size: number; ok: boolean }[] = [];
+    const store = await open(s.url, { onCommit: ({ size, ok }) => commits.push({ size, ok }) });
+    try {
+      const twice = newEvent();
+      const others = Array.from({ length: 10 }, () => newEvent());
+      const results = await Promise.all([store.append(twice), ...others.map((e) => store.append(e)), store.append(twice)]);
+      expect(results.at(-1)).toMatchObject({ id: twice.id, seq: results[0]!.seq, deliveries: 2, duplicate: true });
+      // One batch, committed whole: not the one-write-at-a-time fallback that follows a failure
+      // (a failed statement would have used up sequence values first: seq would not start at 1).
+      expect(commits).toEqual([{ size: 12, ok: true }]);
+      expect(new Set(results.slice(0, 11).map((r) => Number(r.seq)))).toEqual(new Set(Array.from({ length: 11 }, (_, i) => i + 1)));
+      expect((await store.listEvents({ limit: 100 })).items).toHaveLength(11);
+    } finally {
+      await store.close();
+      await s.drop();
+    }
+  });
+
   it('with migrate off, refuses an empty schema with a message naming the migrate command', async () => {
     const s = await createSchema();
     try {

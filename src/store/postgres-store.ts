@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { EventQuery, EventStore } from './event-store.js';
+import type { EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
@@ -114,22 +114,47 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw error;
   }
 
-  const apply = async (client: pg.PoolClient, write: StoreWrite): Promise<StoreWriteResult> => {
-    if (write.kind === 'event') {
-      const e = write.event;
+  /**
+   * One statement for a batch's events (one round trip, not one per event). A statement may not
+   * touch the same row twice, so a redelivery inside the batch goes in a following round, where
+   * it counts as the second delivery it is. RETURNING gives no order: rows are matched by id.
+   */
+  const appendEvents = async (client: pg.PoolClient, events: { event: NewEvent; index: number }[], results: StoreWriteResult[]) => {
+    let pending = events;
+    while (pending.length > 0) {
+      const ids = new Set<string>();
+      const round: typeof pending = [];
+      const later: typeof pending = [];
+      for (const item of pending) {
+        if (ids.has(item.event.id)) later.push(item);
+        else {
+          ids.add(item.event.id);
+          round.push(item);
+        }
+      }
+      const column = <K extends keyof NewEvent>(key: K) => round.map(({ event }) => event[key]);
       const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
         `INSERT INTO events (id, provider, type, session_id, reference, status, integration,
                              received_at, last_delivered_at, deliveries, payload, raw_body)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9, $10)
+         SELECT id, provider, type, session_id, reference, status, integration, received_at, received_at, 1, raw_body::json, raw_body
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
+              WITH ORDINALITY AS e (id, provider, type, session_id, reference, status, integration, received_at, raw_body, n)
+         ORDER BY n
          ON CONFLICT (id) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
         // The json column takes the exact text: no re-serialisation on the hot path.
-        [e.id, e.provider, e.type, e.sessionId, e.reference, e.status, e.integration, e.receivedAt, e.rawBody, e.rawBody],
+        [column('id'), column('provider'), column('type'), column('sessionId'), column('reference'), column('status'), column('integration'), column('receivedAt'), column('rawBody')],
       );
-      const row = rows[0]!;
-      return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      for (const { event, index } of round) {
+        const row = byId.get(event.id)!;
+        results[index] = { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+      }
+      pending = later;
     }
-    const q = write.item;
+  };
+
+  const quarantine = async (client: pg.PoolClient, q: NewQuarantineItem): Promise<StoreWriteResult> => {
     const { rows } = await client.query<{ id: string; deliveries: number }>(
       `INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
@@ -139,6 +164,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     );
     const row = rows[0]!;
     return { id: row.id, deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+  };
+
+  const applyBatch = async (client: pg.PoolClient, batch: StoreWrite[]): Promise<StoreWriteResult[]> => {
+    const results: StoreWriteResult[] = new Array(batch.length);
+    const events: { event: NewEvent; index: number }[] = [];
+    for (const [index, write] of batch.entries()) {
+      if (write.kind === 'event') events.push({ event: write.event, index });
+      else results[index] = await quarantine(client, write.item);
+    }
+    await appendEvents(client, events, results);
+    return results;
   };
 
   const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
@@ -155,8 +191,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, APPEND_LOCK]);
-        const results: StoreWriteResult[] = [];
-        for (const write of batch) results.push(await apply(client, write));
+        const results = await applyBatch(client, batch);
         await client.query('COMMIT');
         client.release();
         return results;

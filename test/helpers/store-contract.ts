@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventStore, NewEvent } from '../../src/store/event-store.js';
+import type { AppendResult, EventStore, NewEvent } from '../../src/store/event-store.js';
 
 /** Opens a store on the same backing data each time it is called with the same `place`. */
 export interface StoreFactory {
@@ -109,6 +109,29 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       const results = await Promise.all(events.map((e) => store.append(e)));
       expect(new Set(results.map((r) => r.seq)).size).toBe(300);
       expect((await store.listEvents({ limit: 1000 })).items).toHaveLength(300);
+    });
+
+    it('answers each write of a mixed batch with its own result: new, redelivered in the batch, already stored, quarantined', async () => {
+      const stored = newEvent();
+      await store.append(stored);
+      const fresh = Array.from({ length: 20 }, () => newEvent());
+      const twice = newEvent();
+      const item = { provider: 'veriff' as const, reason: 'invalid_json' as const, issues: [{ path: '', message: 'bad' }], rawBody: Buffer.from('{'), receivedAt: '2026-11-22T10:00:00.000Z' };
+      // Submitted in one turn of the event loop: one batch.
+      const [again, first, ...rest] = await Promise.all([
+        store.append(stored), store.append(twice), ...fresh.map((e) => store.append(e)), store.append(twice), store.quarantine(item),
+      ]);
+      const freshResults = rest.slice(0, 20) as AppendResult[];
+      const [second, kept] = rest.slice(20) as [AppendResult, { id: string; deliveries: number; duplicate: boolean }];
+      expect(again).toMatchObject({ id: stored.id, deliveries: 2, duplicate: true });
+      expect(first).toMatchObject({ id: twice.id, deliveries: 1, duplicate: false });
+      expect(second).toMatchObject({ id: twice.id, seq: first!.seq, deliveries: 2, duplicate: true });
+      freshResults.forEach((r, i) => expect(r).toMatchObject({ id: fresh[i]!.id, deliveries: 1, duplicate: false }));
+      expect(new Set(freshResults.map((r) => r.seq)).size).toBe(20);
+      expect(kept).toMatchObject({ deliveries: 1, duplicate: false });
+      expect(await store.getQuarantineItem(kept.id)).toMatchObject({ provider: 'veriff', reason: 'invalid_json' });
+      for (const e of fresh) expect(await store.getEvent(e.id)).toMatchObject({ sessionId: e.sessionId, rawBody: e.rawBody, deliveries: 1 });
+      expect((await store.listEvents({ limit: 100 })).items).toHaveLength(22);
     });
 
     it('quarantines raw bytes, counts the same bytes again, and pages the quarantine', async () => {
