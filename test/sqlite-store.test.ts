@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { SQLITE_FILE, openSqliteStore } from '../src/store/sqlite-store.js';
+import { SQLITE_FILE, openSqliteReader, openSqliteStore } from '../src/store/sqlite-store.js';
 import { WAL_FRAMES_MAX } from '../src/store/sqlite-writer.js';
 import { newEvent, storeContract } from './helpers/store-contract.js';
 
@@ -55,6 +55,33 @@ describe('SQLite specifics', () => {
     expect(peak).toBeLessThan(bound);
     rmSync(dir, { recursive: true, force: true });
   }, 20_000);
+
+  it('opens read-only for the CLI: sees what the service commits, refuses writes, never creates or migrates a file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    await expect(openSqliteReader(dir)).rejects.toThrow();
+    expect(existsSync(path.join(dir, SQLITE_FILE))).toBe(false);
+
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock });
+    const first = newEvent();
+    await store.append(first);
+    const reader = await openSqliteReader(dir);
+    expect(await reader.getEvent(first.id)).toMatchObject({ id: first.id, sessionId: first.sessionId });
+    // A commit by the service after the reader opened is visible to it.
+    const second = newEvent();
+    await store.append(second);
+    expect((await reader.listEvents({ limit: 10 })).items.map((e) => e.id)).toEqual([first.id, second.id]);
+    await expect(reader.append(newEvent())).rejects.toThrow(/opened read-only/);
+    expect(await reader.check()).toEqual({ ok: true });
+    await reader.close();
+    await store.close();
+
+    // An older schema is reported, not migrated: the service migrates at start, the CLI only reads.
+    const db = new Database(path.join(dir, SQLITE_FILE));
+    db.exec('DELETE FROM schema_migrations');
+    db.close();
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 1: start the service once/);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('refuses to open a database migrated by a newer release', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));

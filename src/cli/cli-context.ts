@@ -22,10 +22,10 @@ export class CliError extends Error {
   }
 }
 
-/** Opens the configured store for reading, without creating an empty one or migrating PostgreSQL. */
+/** Opens the configured store for reading only: no empty file created, no migration, no writer thread. */
 export async function openStoreForReading(config: Config): Promise<EventStore> {
   if (config.databaseUrl === undefined && !existsSync(path.join(config.dataDir, SQLITE_FILE))) {
     throw new CliError(`no event log at ${path.join(config.dataDir, SQLITE_FILE)}: has the service run with this DATA_DIR (or is DATABASE_URL missing)?`);
   }
-  return openStore(config, systemClock, undefined, { migrate: false });
+  return openStore(config, systemClock, undefined, { readOnly: true });
 }

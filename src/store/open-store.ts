@@ -3,11 +3,13 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { EventStore } from './event-store.js';
 import { openPostgresStore } from './postgres-store.js';
-import { openSqliteStore } from './sqlite-store.js';
+import { openSqliteReader, openSqliteStore } from './sqlite-store.js';
 
 export interface OpenStoreOptions {
   /** Overrides MIGRATE_ON_START (the migrate command always migrates). */
   migrate?: boolean;
+  /** For reading only (the CLI): SQLite opens one read-only connection, PostgreSQL never migrates. */
+  readOnly?: boolean;
   onCommit?: Parameters<typeof openSqliteStore>[0]['onCommit'];
 }
 
@@ -19,11 +21,12 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
       ...config.postgres,
       batchMax: config.store.batchMax,
       clock,
-      migrate: options.migrate ?? config.store.migrateOnStart,
+      migrate: options.readOnly ? false : (options.migrate ?? config.store.migrateOnStart),
       logger,
       onCommit: options.onCommit,
     });
   }
+  if (options.readOnly) return openSqliteReader(config.dataDir);
   // SQLite migrates under its own write lock at open, always: the file is this service's alone.
   return openSqliteStore({
     dataDir: config.dataDir,

@@ -6,6 +6,7 @@ import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
+import { LATEST_VERSION } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
@@ -126,10 +127,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   const checkpointer = storeThread('sqlite-checkpointer', { dataDir: options.dataDir, intervalMs: CHECKPOINT_INTERVAL_MS });
   const db = new Database(path.join(options.dataDir, SQLITE_FILE));
   db.pragma('busy_timeout = 5000');
-  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
-  const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
-  const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
-  const eventPages = new Map<string, Database.Statement>();
 
   const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
@@ -158,14 +155,24 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       db.close();
     },
   });
-  const { read } = lifecycle;
-
   return {
     append: lifecycle.append,
     quarantine: lifecycle.quarantine,
     check: lifecycle.check,
     close: lifecycle.close,
+    ...sqliteReads(db, lifecycle.read),
+  };
+}
 
+type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
+
+/** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
+function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
+  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
+  const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
+  const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
+  const eventPages = new Map<string, Database.Statement>();
+  return {
     listEvents: (query: EventQuery) =>
       read(() => {
         const used = eventFilters(query);
@@ -198,5 +205,42 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
         const [row] = quarantineById.all(id) as SqliteQuarantineRow[];
         return row ? toQuarantineItem({ ...row, issues: JSON.parse(row.issues) }) : null;
       }),
+  };
+}
+
+/**
+ * The log opened for reading only, as the CLI's tail, show and quarantine commands need it: one
+ * read-only connection on this thread; no writer or checkpointer thread, no migration, and a
+ * file is never created. Writes are refused. The schema must be the one this build knows.
+ */
+export async function openSqliteReader(dataDir: string): Promise<EventStore> {
+  const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const hasSchema = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
+    const version = hasSchema ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get()) : 0;
+    if (version > LATEST_VERSION) throw new Error(`the database is at schema version ${version}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+    if (version < LATEST_VERSION) throw new Error(`the database is at schema version ${version}, this build reads ${LATEST_VERSION}: start the service once (it migrates at start)`);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  const lifecycle = storeLifecycle({
+    backend: 'sqlite',
+    writes: new GroupCommit<StoreWrite, StoreWriteResult>({
+      maxBatch: 1,
+      commit: () => {
+        throw unavailable(new Error('opened read-only'));
+      },
+    }),
+    probe: () => db.prepare('SELECT 1').get(),
+    release: () => db.close(),
+  });
+  return {
+    append: lifecycle.append,
+    quarantine: lifecycle.quarantine,
+    check: lifecycle.check,
+    close: lifecycle.close,
+    ...sqliteReads(db, lifecycle.read),
   };
 }
