@@ -6,9 +6,8 @@ import type { EventStore } from '../store/event-store.js';
 import { canonicalJson } from '../store/canonical-json.js';
 import type { InboundRequest, PayloadIssue, Provider } from './provider.js';
 
-/** What an accepted delivery is answered with and logged as. */
+/** What an accepted delivery is logged as (the answer is the provider's successBody). */
 export interface Receipt {
-  body: Record<string, string>;
   outcome: 'accepted' | 'duplicate' | 'unrecognised';
   sessionId: string | null;
   eventId: string;
@@ -85,7 +84,6 @@ export async function receive(provider: Provider, request: InboundRequest, deps:
       throw error;
     });
   return {
-    body: provider.successBody,
     outcome: stored.duplicate ? 'duplicate' : meaning.recognised ? 'accepted' : 'unrecognised',
     sessionId: event.sessionId,
     eventId: stored.id,
