@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,6 +34,25 @@ describe('HTTP rules shared by every route', () => {
     expect(res.body).toEqual({ error: 'method_not_allowed' });
     expect(h.logs.requests()).toEqual([expect.objectContaining({ provider: 'incode', outcome: 'method_not_allowed', status: 405 })]);
   });
+
+  it.each([`${VERIFF}/`, `${VERIFF}?from=veriff`, VERIFF.toUpperCase()])(
+    'serves %s like the exact path (Express routes what the exact-path shortcut leaves): stored, answered, logged',
+    async (spelling) => {
+      h = await harness();
+      const payload = veriffPayload();
+      const body = JSON.stringify(payload);
+      const res = await postRaw(request(h.app), spelling, body, veriffHeaders(body, VERIFF_SECRET));
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ status: 'success' });
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['x-request-id']).toBeTruthy();
+      expect((await h.store.listEvents({ limit: 5 })).items).toEqual([expect.objectContaining({ sessionId: payload.sessionId })]);
+      expect(h.logs.requests()).toEqual([expect.objectContaining({ provider: 'veriff', outcome: 'accepted', status: 200, requestId: res.headers['x-request-id'] })]);
+      const wrongMethod = await request(h.app).get(spelling);
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.allow).toBe('POST');
+    },
+  );
 
   it.each([
     ['text/plain', 415],
@@ -70,7 +91,8 @@ describe('HTTP rules shared by every route', () => {
 
   it('answers 413 for a chunked body that grows past BODY_LIMIT without a Content-Length', async () => {
     h = await harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
-    const server = h.app.listen(0);
+    const server = createServer(h.app).listen(0);
+    await once(server, 'listening');
     try {
       const port = (server.address() as { port: number }).port;
       const { request: httpRequest } = await import('node:http');

@@ -24,10 +24,10 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
   const log = logger.child({ component: 'oauth' });
 
   const token = (req: Request, res: Response) => {
-    assignRequestId(req, res);
+    const requestId = (res.locals.requestId = assignRequestId(req, res));
     const refuse = (error: HttpError) => {
       metrics.oauthToken('refused');
-      log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId: res.locals.requestId }, `oauth token refused: ${error.reason}`);
+      log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId }, `oauth token refused: ${error.reason}`);
       return error;
     };
     const wait = limiter.retryAfter(req.ip);
@@ -57,7 +57,7 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
     }
     const issued = issuer.issue();
     metrics.oauthToken('issued');
-    log.info({ oauth: 'issued', expiresIn: issued.expires_in, requestId: res.locals.requestId }, 'oauth token issued');
+    log.info({ oauth: 'issued', expiresIn: issued.expires_in, requestId }, 'oauth token issued');
     res.setHeader('cache-control', 'no-store');
     res.setHeader('pragma', 'no-cache');
     res.status(200).json(issued);

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Outcome } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
-/** Fields a webhook handler or the error handler leaves for the request's one log line. */
+/** What a webhook handler leaves for the request's one log line. */
 export interface WebhookLogFields {
   outcome?: Outcome;
   reason?: string;
@@ -14,41 +15,35 @@ export interface WebhookLogFields {
   deliveries?: number;
 }
 
-export const logFields = (res: Response): WebhookLogFields => {
-  res.locals.webhook ??= {};
-  return res.locals.webhook as WebhookLogFields;
-};
-
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /** Gives the request an id (the caller's x-request-id when sane), echoes it, and returns it. */
-export function assignRequestId(req: Request, res: Response): string {
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
   const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-  res.locals.requestId = id;
   res.setHeader('x-request-id', id);
   return id;
 }
 
-/** Middleware form of assignRequestId, for apps where every route wants one. */
+/** Middleware form of assignRequestId, for Express apps; the id is kept for the error handler's log. */
 export function requestId(req: Request, res: Response, next: NextFunction): void {
-  assignRequestId(req, res);
+  res.locals.requestId = assignRequestId(req, res);
   next();
 }
 
 /**
  * Exactly one line per webhook request (SPEC §6), written when the response is finished or the
- * connection closed, with the outcome the handler or the error handler recorded; the same
- * outcome feeds the request metrics, so logs and metrics never disagree. Returns the function
- * that starts the line for one request (called first thing by the route's handler).
+ * connection closed, with the outcome the handler recorded in `fields`; the same outcome feeds
+ * the request metrics, so logs and metrics never disagree. Returns the function that starts the
+ * line for one request (called first thing by the route's handler); it returns the request id.
  */
 export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: string) {
   const log = logger.child({ provider });
-  return (req: Request, res: Response): void => {
+  return (req: IncomingMessage, res: ServerResponse, fields: WebhookLogFields): string => {
     const started = process.hrtime.bigint();
     const id = assignRequestId(req, res);
     const write = () => {
-      const f = logFields(res);
+      const f = fields;
       const outcome = f.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeRequest(provider, outcome, seconds);
@@ -69,5 +64,6 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
     };
     // 'close' follows every response once: finished, or cut off before it could be.
     res.once('close', write);
+    return id;
   };
 }

@@ -1,4 +1,4 @@
-import type { IRouter, Request, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -7,8 +7,9 @@ import type { Provider } from '../providers/provider.js';
 import { receive } from '../providers/receive.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { errorAnswer, sendJson } from './error-answer.js';
 import { readBody } from './read-body.js';
-import { logFields, webhookRequestLog } from './request-log.js';
+import { webhookRequestLog, type WebhookLogFields } from './request-log.js';
 
 export interface WebhookRouteDeps {
   store: EventStore;
@@ -17,7 +18,12 @@ export interface WebhookRouteDeps {
   metrics: Metrics;
   limiter: AuthFailureLimiter;
   bodyLimit: number;
+  /** The client's address as TRUST_PROXY says to read it (the same function Express's req.ip uses). */
+  clientIp(req: IncomingMessage): string;
 }
+
+/** A webhook route's handler: Node's request and response only, it answers every outcome itself. */
+export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const isJson = (contentType: string | undefined) =>
   (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
@@ -26,27 +32,26 @@ const isJson = (contentType: string | undefined) =>
 function successAnswer(body: Record<string, string>) {
   const bytes = Buffer.from(JSON.stringify(body));
   const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
-  return (res: Response) => res.writeHead(200, headers).end(bytes);
+  return (res: ServerResponse) => res.writeHead(200, headers).end(bytes);
 }
 
 /**
- * Mounts one provider's route. HTTP concerns only, in SPEC §4's order: method → configured →
- * source address → (repeated authentication failures: 429) → content type → size; then the
- * shared pipeline (receive) does the rest. One handler for every method: each request passes a
- * single route layer (the hot path; see BENCHMARKS.md).
+ * One provider's route. HTTP concerns only, in SPEC §4's order: method → configured → source
+ * address → (repeated authentication failures: 429) → content type → size; then the shared
+ * pipeline (receive) does the rest. It needs nothing of Express: the app hands it requests for
+ * its exact path before Express sees them, which halves the CPU per webhook (BENCHMARKS.md), and
+ * Express routes it the rest (another method, a trailing slash, a query string).
  */
-export function mountWebhookRoute(router: IRouter, provider: Provider, deps: WebhookRouteDeps): void {
+export function webhookHandler(provider: Provider, deps: WebhookRouteDeps): WebhookHandler {
   const envPrefix = provider.name.toUpperCase();
   const startLog = webhookRequestLog(deps.logger, deps.metrics, provider.name);
   const answer = successAnswer(provider.successBody);
 
-  const handle = async (req: Request, res: Response) => {
-    startLog(req, res);
+  const handle = async (req: IncomingMessage, res: ServerResponse, fields: WebhookLogFields) => {
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       throw new HttpError(405, 'method_not_allowed', { outcome: 'method_not_allowed', reason: `method ${req.method}` });
     }
-    const fields = logFields(res);
     if (!provider.access.configured) {
       throw new HttpError(503, 'not_configured', {
         outcome: 'not_configured',
@@ -54,8 +59,7 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
         body: { missing: provider.access.missing },
       });
     }
-    // req.ip is computed (trust proxy) on every read: read it once.
-    const ip = req.ip;
+    const ip = deps.clientIp(req);
     if (provider.allowList && !provider.allowList(ip)) {
       throw new HttpError(403, 'forbidden', { outcome: 'forbidden', reason: `source address ${ip} is not in ${envPrefix}_ALLOWED_IPS` });
     }
@@ -94,5 +98,19 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
     answer(res);
   };
 
-  router.all(provider.path, handle);
+  return (req, res) => {
+    const fields: WebhookLogFields = {};
+    const requestId = startLog(req, res, fields);
+    handle(req, res, fields).catch((error: unknown) => {
+      const failure = errorAnswer(error);
+      Object.assign(fields, { outcome: failure.outcome, reason: failure.reason });
+      if (failure.sessionId !== undefined) fields.sessionId = failure.sessionId;
+      if (failure.unexpected) deps.logger.error({ err: error, path: req.url, requestId }, 'unhandled error');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendJson(res, failure.status, failure.body, failure.headers);
+    });
+  };
 }

@@ -1,0 +1,45 @@
+import type { ServerResponse } from 'node:http';
+import { HttpError, StoreUnavailableError, type Outcome } from '../errors.js';
+
+/** How an error is answered, and what the request's log line says of it. */
+export interface ErrorAnswer {
+  status: number;
+  /** JSON `{"error": code, ...}`: never a stack trace or a secret. */
+  body: Record<string, unknown>;
+  headers: Record<string, string>;
+  outcome?: Outcome;
+  /** Why, for the log only. */
+  reason?: string;
+  sessionId?: string | null;
+  /** Not an error the code expected: logged with its stack. */
+  unexpected: boolean;
+}
+
+function isBodyParserError(error: unknown): error is { status: number; type: string } {
+  const e = error as { status?: unknown; type?: unknown };
+  return typeof e?.status === 'number' && typeof e.type === 'string' && e.status >= 400 && e.status < 500;
+}
+
+/** The one place errors become answers: specific inside (the reason), terse outside. */
+export function errorAnswer(error: unknown): ErrorAnswer {
+  if (error instanceof HttpError) {
+    return { status: error.status, body: { error: error.code, ...error.body }, headers: error.headers, outcome: error.outcome, reason: error.reason, unexpected: false };
+  }
+  if (error instanceof StoreUnavailableError) {
+    return {
+      status: 503, body: { error: 'store_unavailable' }, headers: { 'retry-after': '30' },
+      outcome: 'store_unavailable', reason: error.message, sessionId: error.sessionId, unexpected: false,
+    };
+  }
+  if (isBodyParserError(error)) {
+    // Only the form body of POST /oauth/token goes through Express's parsers.
+    return { status: error.status, body: { error: error.status === 413 ? 'payload_too_large' : 'invalid_request' }, headers: {}, reason: error.type, unexpected: false };
+  }
+  return { status: 500, body: { error: 'internal_error' }, headers: {}, outcome: 'internal_error', reason: String(error), unexpected: true };
+}
+
+/** Writes a JSON answer with Node's own response API (headers set earlier are kept). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) }).end(bytes);
+}
