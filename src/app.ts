@@ -57,8 +57,8 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): Ap
   });
   app.use(errorHandler(logger));
   return (req, res) => {
-    // Express's own work per request (its request and response objects, the router) cost as
-    // much CPU as the whole webhook pipeline: measured, half a webhook's (BENCHMARKS.md).
+    // Express's own work per request (its request and response objects, the router) was half
+    // of a webhook's CPU, as much as the whole pipeline (BENCHMARKS.md): webhooks skip it.
     const webhook = webhooks.get(req.url ?? '');
     if (webhook) webhook(req, res);
     else app(req, res);
