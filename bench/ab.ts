@@ -9,6 +9,8 @@
  *
  * Options: --a DIR --b DIR --pairs N (4) --duration S (5) --warm S (1) --connections N (50)
  *          --events N (0: an empty log; otherwise prefilled once, and each run gets a copy)
+ *          --a-node FLAGS / --b-node FLAGS: node flags instead of those of `npm start`
+ *          (e.g. --b-node=--max-semi-space-size=16; the same DIR twice compares flags alone)
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,8 @@ const { values: opt } = parseArgs({
     warm: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     events: { type: 'string', default: '0' },
+    'a-node': { type: 'string' },
+    'b-node': { type: 'string' },
   },
 });
 if (!opt.a || !opt.b) {
@@ -42,14 +46,17 @@ const connections = Number(opt.connections);
 
 interface Measured { rps: number; p99: number; loopUs: number; processUs: number; rssMb: number }
 
-/** The node arguments of `npm start`, with dist/main.js replaced by the build's main.js. */
-const argsFor = (dir: string) => startArgs().map((arg) => (arg === 'dist/main.js' ? path.join(dir, 'main.js') : arg));
+/** The node arguments of `npm start` (or the flags given), with the build's main.js for dist/main.js. */
+function argsFor(dir: string, nodeFlags: string | undefined): string[] {
+  const flags = nodeFlags === undefined ? startArgs().filter((arg) => arg !== 'dist/main.js') : nodeFlags.split(/\s+/).filter(Boolean);
+  return [...flags, path.join(dir, 'main.js')];
+}
 
-async function runOnce(dir: string, template: string | undefined): Promise<Measured> {
+async function runOnce(dir: string, nodeFlags: string | undefined, template: string | undefined): Promise<Measured> {
   const work = mkdtempSync(path.join(tmpdir(), 'ine-ab-'));
   try {
     if (template) copyFileSync(path.join(template, SQLITE_FILE), path.join(work, SQLITE_FILE));
-    const service = await startServer(argsFor(dir), await serviceEnv(work), path.join(work, 'service.log'), SERVICE_READY);
+    const service = await startServer(argsFor(dir, nodeFlags), await serviceEnv(work), path.join(work, 'service.log'), SERVICE_READY);
     const pid = service.child.pid!;
     if (Number(opt.warm) > 0) await load(service.url, Number(opt.warm), connections);
     let rss = 0;
@@ -76,12 +83,12 @@ if (events > 0) {
   console.log(`prefilled ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s (each run gets a copy)`);
 }
 const results: Record<'A' | 'B', Measured[]> = { A: [], B: [] };
-console.log(`A = ${builds.A}, B = ${builds.B}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored`);
+console.log(`A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored`);
 console.log(`  ${'run'.padEnd(6)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop µs'.padStart(8)} ${'proc µs'.padStart(8)} ${'rss MB'.padStart(8)}`);
 try {
   for (let pair = 1; pair <= Number(opt.pairs); pair += 1) {
     for (const build of ['A', 'B'] as const) {
-      const m = await runOnce(builds[build], template);
+      const m = await runOnce(builds[build], build === 'A' ? opt['a-node'] : opt['b-node'], template);
       results[build].push(m);
       console.log(`  ${`${build}${pair}`.padEnd(6)} ${fmt(m.rps)} ${fmt(m.p99, 1)} ${fmt(m.loopUs)} ${fmt(m.processUs)} ${fmt(m.rssMb)}`);
     }
