@@ -87,3 +87,7 @@ export const MIGRATIONS: readonly Migration[] = [
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** A database migrated by a newer release: this build must not touch it. */
+export const newerSchemaError = (version: number) =>
+  new Error(`the database is at schema version ${version}, newer than this build knows (${LATEST_VERSION}); run a newer release`);

@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
-import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
@@ -45,7 +45,7 @@ export async function migratePostgres(pool: pg.Pool, clock: Clock): Promise<{ ap
       const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
       const newest = Math.max(0, ...done);
       if (newest > LATEST_VERSION) {
-        throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+        throw newerSchemaError(newest);
       }
       const applied: number[] = [];
       for (const m of MIGRATIONS) {
