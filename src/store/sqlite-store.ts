@@ -6,7 +6,7 @@ import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
-import { LATEST_VERSION } from './migrations.js';
+import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
@@ -155,16 +155,16 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       db.close();
     },
   });
-  return {
-    append: lifecycle.append,
-    quarantine: lifecycle.quarantine,
-    check: lifecycle.check,
-    close: lifecycle.close,
-    ...sqliteReads(db, lifecycle.read),
-  };
+  return sqliteEventStore(lifecycle, db);
 }
 
 type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
+
+/** A store from its lifecycle (writes, check, close) and the read side on `db`. */
+function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Database.Database): EventStore {
+  const { read, ...rest } = lifecycle;
+  return { ...rest, ...sqliteReads(db, read) };
+}
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
@@ -219,7 +219,7 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
     db.pragma('busy_timeout = 5000');
     const hasSchema = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
     const version = hasSchema ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get()) : 0;
-    if (version > LATEST_VERSION) throw new Error(`the database is at schema version ${version}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+    if (version > LATEST_VERSION) throw newerSchemaError(version);
     if (version < LATEST_VERSION) throw new Error(`the database is at schema version ${version}, this build reads ${LATEST_VERSION}: start the service once (it migrates at start)`);
   } catch (error) {
     db.close();
@@ -236,11 +236,5 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
     probe: () => db.prepare('SELECT 1').get(),
     release: () => db.close(),
   });
-  return {
-    append: lifecycle.append,
-    quarantine: lifecycle.quarantine,
-    check: lifecycle.check,
-    close: lifecycle.close,
-    ...sqliteReads(db, lifecycle.read),
-  };
+  return sqliteEventStore(lifecycle, db);
 }
