@@ -38,8 +38,17 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   return { status: 500, body: { error: 'internal_error' }, headers: {}, outcome: 'internal_error', reason: String(error), unexpected: true };
 }
 
-/** Writes a JSON answer with Node's own response API (headers set earlier are kept). */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/**
+ * A JSON answer encoded once, written with Node's own response API (headers set earlier are
+ * kept; `extra` adds some). Built once for an answer that never changes (a webhook's success).
+ */
+export function jsonAnswer(status: number, body: unknown): (res: ServerResponse, extra?: Record<string, string>) => void {
   const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) }).end(bytes);
+  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
+  return (res, extra) => res.writeHead(status, extra ? { ...extra, ...headers } : headers).end(bytes);
+}
+
+/** Writes a JSON answer once. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  jsonAnswer(status, body)(res, headers);
 }

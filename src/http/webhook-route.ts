@@ -7,7 +7,7 @@ import type { Provider } from '../providers/provider.js';
 import { receive } from '../providers/receive.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { errorAnswer, sendJson } from './error-answer.js';
+import { errorAnswer, jsonAnswer, sendJson } from './error-answer.js';
 import { readBody } from './read-body.js';
 import { webhookRequestLog, type WebhookLogFields } from './request-log.js';
 
@@ -28,13 +28,6 @@ export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void
 const isJson = (contentType: string | undefined) =>
   (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 
-/** The success answer, encoded once: the same bytes for every accepted delivery. */
-function successAnswer(body: Record<string, string>) {
-  const bytes = Buffer.from(JSON.stringify(body));
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
-  return (res: ServerResponse) => res.writeHead(200, headers).end(bytes);
-}
-
 /**
  * One provider's route. HTTP concerns only, in SPEC §4's order: method → configured → source
  * address → (repeated authentication failures: 429) → content type → size; then the shared
@@ -45,7 +38,8 @@ function successAnswer(body: Record<string, string>) {
 export function webhookHandler(provider: Provider, deps: WebhookRouteDeps): WebhookHandler {
   const envPrefix = provider.name.toUpperCase();
   const startLog = webhookRequestLog(deps.logger, deps.metrics, provider.name);
-  const answer = successAnswer(provider.successBody);
+  // The same bytes for every accepted delivery: encoded once.
+  const answer = jsonAnswer(200, provider.successBody);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, fields: WebhookLogFields) => {
     if (req.method !== 'POST') {
