@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { LATEST_VERSION, MIGRATIONS } from './migrations.js';
+import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
@@ -35,6 +35,12 @@ export interface WriterData {
   now: string;
 }
 
+/** An error as it crosses to the main thread: SQLite's code (SQLITE_FULL, ...) and message. */
+function replyError(error: unknown): { code?: string; message: string } {
+  const e = error as { code?: string; message?: string };
+  return { code: e.code, message: e.message ?? String(error) };
+}
+
 /** Opens the database file, in WAL mode with synchronous=FULL, and brings its schema up to date. */
 function openDatabase(dataDir: string, now: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
@@ -55,7 +61,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
       const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
       const newest = Math.max(0, ...done);
       if (newest > LATEST_VERSION) {
-        throw new Error(`the database is at schema version ${newest}, newer than this build knows (${LATEST_VERSION}); run a newer release`);
+        throw newerSchemaError(newest);
       }
       const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
       for (const m of MIGRATIONS) {
@@ -116,8 +122,7 @@ function serve(db: Database.Database): void {
         reply = { id: request.id, ok: true };
       }
     } catch (error) {
-      const e = error as { code?: string; message?: string };
-      reply = { id: request.id, ok: false, error: { code: e.code, message: e.message ?? String(error) } };
+      reply = { id: request.id, ok: false, error: replyError(error) };
     }
     parentPort!.postMessage(reply);
     if (request.kind === 'close') parentPort!.close();
@@ -130,8 +135,7 @@ if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
   try {
     db = openDatabase(data.dataDir, data.now);
   } catch (error) {
-    const e = error as { code?: string; message?: string };
-    parentPort.postMessage({ id: 0, ok: false, error: { code: e.code, message: e.message ?? String(error) } } satisfies WriterReply);
+    parentPort.postMessage({ id: 0, ok: false, error: replyError(error) } satisfies WriterReply);
     parentPort.close();
   }
   if (db!) {
