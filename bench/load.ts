@@ -3,11 +3,13 @@
  * authenticated deliveries) and small measuring helpers. Used by bench.ts and ab.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { signHmac } from '../src/auth/hmac.js';
+import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const SECRET = 'bench-veriff-secret';
@@ -63,13 +65,10 @@ export async function startServer(argv: string[], env: Record<string, string>, l
   }
 }
 
+/** A unique Veriff delivery, as the seed page shapes it, and the session it is about. */
 export function veriffBody(): { body: string; sessionId: string } {
   const sessionId = randomUUID();
-  const body = JSON.stringify({
-    eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${sessionId.slice(0, 8)}`, endUserId: null,
-    version: '1.0.0', time: new Date().toISOString(),
-    data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } },
-  });
+  const body = JSON.stringify(sampleVeriffIneRegistry(new Date(), { sessionId, vendorData: `customer-${sessionId.slice(0, 8)}` }));
   return { body, sessionId };
 }
 
@@ -84,7 +83,7 @@ export async function load(url: string, seconds: number, connections = 50): Prom
     setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
       const { body, sessionId } = veriffBody();
       context.sessionId = sessionId;
-      return { ...req, body, headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', SECRET).update(body).digest('hex') } };
+      return { ...req, body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signHmac(SECRET, body) } };
     },
     onResponse(status: number, _body: string, context: Record<string, unknown>) {
       if (status === 200) acked.push(context.sessionId as string);
@@ -96,7 +95,7 @@ export async function load(url: string, seconds: number, connections = 50): Prom
     setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
       const sessionId = randomUUID();
       context.sessionId = sessionId;
-      return { ...req, body: JSON.stringify({ InterviewId: sessionId, externalId: 'customer-x', ScrapingStatus: 'FINISHED' }), headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET } };
+      return { ...req, body: JSON.stringify(sampleIncodeIneScraping('FINISHED', sessionId, 'customer-x')), headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET } };
     },
     onResponse: veriff.onResponse,
   };

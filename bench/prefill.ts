@@ -5,6 +5,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
 import { openSqliteStore, SQLITE_FILE } from '../src/store/sqlite-store.js';
 
 export async function prefill(dataDir: string, count: number): Promise<void> {
@@ -18,10 +19,11 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
     for (let i = from; i < to; i += 1) {
       const veriff = i % 3 !== 0;
       const sessionId = randomUUID();
-      const at = new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString();
-      const payload = veriff
-        ? JSON.stringify({ eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${i}`, endUserId: null, version: '1.0.0', time: at, data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } } })
-        : JSON.stringify({ InterviewId: sessionId, externalId: `customer-${i}`, ScrapingStatus: 'FINISHED' });
+      const time = new Date(Date.UTC(2026, 0, 1) + i * 1000);
+      const at = time.toISOString();
+      const payload = JSON.stringify(
+        veriff ? sampleVeriffIneRegistry(time, { sessionId, vendorData: `customer-${i}` }) : sampleIncodeIneScraping('FINISHED', sessionId, `customer-${i}`),
+      );
       insert.run(createHash('sha256').update(`prefill-${i}-${sessionId}`).digest('hex'), veriff ? 'veriff' : 'incode', veriff ? 'ine_registry' : 'ine_scraping',
         sessionId, `customer-${i}`, veriff ? 'valid' : 'FINISHED', veriff ? null : 'static-header', at, at, payload);
     }

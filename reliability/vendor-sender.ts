@@ -1,5 +1,7 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
+import { signHmac } from '../src/auth/hmac.js';
+import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
 
 export const VERIFF_SECRET = 'reliability-veriff-secret';
 export const INCODE_HEADER = { name: 'x-webhook-secret', secret: 'reliability-incode-header-secret' };
@@ -22,14 +24,11 @@ export function makeDeliveries(count: number): Delivery[] {
   return Array.from({ length: count }, (_, i) => {
     const sessionId = randomUUID();
     if (i % 4 === 3) {
-      const body = JSON.stringify({ InterviewId: sessionId, externalId: `customer-${i}`, ScrapingStatus: 'FINISHED' });
+      const body = JSON.stringify(sampleIncodeIneScraping('FINISHED', sessionId, `customer-${i}`));
       return { sessionId, path: '/webhooks/incode/ine-scraping', body, headers: { 'content-type': 'application/json', [INCODE_HEADER.name]: INCODE_HEADER.secret } };
     }
-    const body = JSON.stringify({
-      eventType: 'ine_registry', sessionId, attemptId: randomUUID(), vendorData: `customer-${i}`, endUserId: null, version: '1.0.0',
-      time: new Date().toISOString(), data: { status: 'La credencial es válida', code: 200, details: { active: true, documentState: 'El documento es válido.' } },
-    });
-    return { sessionId, path: '/webhooks/veriff/ine-registry', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', VERIFF_SECRET).update(body).digest('hex') } };
+    const body = JSON.stringify(sampleVeriffIneRegistry(new Date(), { sessionId, vendorData: `customer-${i}` }));
+    return { sessionId, path: '/webhooks/veriff/ine-registry', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signHmac(VERIFF_SECRET, body) } };
   });
 }
 

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 
 /** Shaped like the sample on Veriff's INE webhook page (seeds/veriff-ine-webhook.md), with fresh ids. */
-export function sampleVeriffIneRegistry(now = new Date()): Record<string, unknown> {
+export function sampleVeriffIneRegistry(now = new Date(), ids: { sessionId?: string; vendorData?: string } = {}): Record<string, unknown> {
   return {
     eventType: 'ine_registry',
-    sessionId: randomUUID(),
+    sessionId: ids.sessionId ?? randomUUID(),
     attemptId: randomUUID(),
-    vendorData: `customer-${Math.floor(Math.random() * 1e6)}`,
+    vendorData: ids.vendorData ?? `customer-${Math.floor(Math.random() * 1e6)}`,
     endUserId: null,
     version: '1.0.0',
     time: now.toISOString(),
