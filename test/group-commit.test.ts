@@ -1,6 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/store/group-commit.js';
 
+
+/** A commit that takes `ms`, recording the items in the order it starts them and how many ran at once. */
+function slowCommit(ms: number) {
+  let active = 0;
+  let most = 0;
+  const seen: number[] = [];
+  return {
+    seen,
+    maxActive: () => most,
+    commit: async (items: number[]) => {
+      active += 1;
+      most = Math.max(most, active);
+      seen.push(...items);
+      await new Promise((r) => setTimeout(r, ms));
+      active -= 1;
+      return items;
+    },
+  };
+}
+
 describe('GroupCommit', () => {
   it('batches what is submitted in one turn of the event loop, in order, at most maxBatch at a time', async () => {
     const calls: number[][] = [];
@@ -44,49 +64,24 @@ describe('GroupCommit', () => {
   });
 
   it('runs one batch at a time with an async commit, and drain waits for everything', async () => {
-    let active = 0;
-    let maxActive = 0;
-    const seen: number[] = [];
-    const gc = new GroupCommit<number, number>({
-      maxBatch: 2,
-      commit: async (items) => {
-        active += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 5));
-        seen.push(...items);
-        active -= 1;
-        return items;
-      },
-    });
+    const slow = slowCommit(5);
+    const gc = new GroupCommit<number, number>({ maxBatch: 2, commit: slow.commit });
     const all = [1, 2, 3, 4, 5].map((i) => gc.submit(i));
     await gc.drain();
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
-    expect(maxActive).toBe(1);
+    expect(slow.seen).toEqual([1, 2, 3, 4, 5]);
+    expect(slow.maxActive()).toBe(1);
     await Promise.all(all);
   });
 });
 
 describe('GroupCommit with maxInFlight', () => {
   it('sends the next batch while one is committing, up to maxInFlight, keeping submission order', async () => {
-    let active = 0;
-    let maxActive = 0;
-    const order: number[] = [];
-    const gc = new GroupCommit<number, number>({
-      maxBatch: 2,
-      maxInFlight: 2,
-      commit: async (items) => {
-        active += 1;
-        maxActive = Math.max(maxActive, active);
-        order.push(...items);
-        await new Promise((r) => setTimeout(r, 10));
-        active -= 1;
-        return items;
-      },
-    });
+    const slow = slowCommit(10);
+    const gc = new GroupCommit<number, number>({ maxBatch: 2, maxInFlight: 2, commit: slow.commit });
     const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((i) => gc.submit(i)));
     expect(results).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(order).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(maxActive).toBe(2);
+    expect(slow.seen).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(slow.maxActive()).toBe(2);
   });
 });
 
