@@ -9,6 +9,8 @@
  *
  * Options: --a DIR --b DIR --pairs N (4) --duration S (5) --warm S (1) --connections N (50)
  *          --events N (0: an empty log; otherwise prefilled once, and each run gets a copy)
+ *          --a-data DIR / --b-data DIR: a prefilled data folder for that build instead (copied
+ *          for each run), when the two builds' schemas differ
  *          --a-node FLAGS / --b-node FLAGS: node flags instead of those of `npm start`
  *          (e.g. --b-node=--max-semi-space-size=16; the same DIR twice compares flags alone)
  */
@@ -29,6 +31,8 @@ const { values: opt } = parseArgs({
     warm: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     events: { type: 'string', default: '0' },
+    'a-data': { type: 'string' },
+    'b-data': { type: 'string' },
     'a-node': { type: 'string' },
     'b-node': { type: 'string' },
   },
@@ -83,12 +87,13 @@ if (events > 0) {
   console.log(`prefilled ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s (each run gets a copy)`);
 }
 const results: Record<'A' | 'B', Measured[]> = { A: [], B: [] };
-console.log(`A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored`);
+console.log(`A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored${opt['a-data'] || opt['b-data'] ? ` (data: A ${opt['a-data'] ?? 'as above'}, B ${opt['b-data'] ?? 'as above'})` : ''}`);
 console.log(`  ${'run'.padEnd(6)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop µs'.padStart(8)} ${'proc µs'.padStart(8)} ${'rss MB'.padStart(8)}`);
 try {
   for (let pair = 1; pair <= Number(opt.pairs); pair += 1) {
     for (const build of ['A', 'B'] as const) {
-      const m = await runOnce(builds[build], build === 'A' ? opt['a-node'] : opt['b-node'], template);
+      const data = (build === 'A' ? opt['a-data'] : opt['b-data']) ?? template;
+      const m = await runOnce(builds[build], build === 'A' ? opt['a-node'] : opt['b-node'], data);
       results[build].push(m);
       console.log(`  ${`${build}${pair}`.padEnd(6)} ${fmt(m.rps)} ${fmt(m.p99, 1)} ${fmt(m.loopUs)} ${fmt(m.processUs)} ${fmt(m.rssMb)}`);
     }

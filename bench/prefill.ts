@@ -6,6 +6,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
+import { registerLookupKey } from '../src/store/lookup-key.js';
 import { openSqliteStore, SQLITE_FILE } from '../src/store/sqlite-store.js';
 
 export async function prefill(dataDir: string, count: number): Promise<void> {
@@ -29,6 +30,15 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
     }
   });
   for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));
+  // The session and reference keys, merged in one sorted pass, as the service's merges would have.
+  registerLookupKey(db);
+  db.exec(`INSERT OR IGNORE INTO lookups (key, seq)
+    SELECT key, seq FROM (
+      SELECT lookup_key('session', session_id) AS key, seq FROM events WHERE session_id IS NOT NULL
+      UNION ALL
+      SELECT lookup_key('reference', reference) AS key, seq FROM events WHERE reference IS NOT NULL
+    ) ORDER BY key, seq;
+    UPDATE lookup_mark SET seq = (SELECT coalesce(max(seq), 0) FROM events) WHERE id = 1;`);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
 }

@@ -26,9 +26,9 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
     const run = () => spawnSync(process.execPath, ['dist/cli/main.js', 'migrate'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: schema.url }, encoding: 'utf8' });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stdout.trim()).toBe('postgres: applied 1; schema at version 1');
+    expect(first.stdout.trim()).toBe('postgres: applied 1, 2; schema at version 2');
     const second = run();
-    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 1');
+    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 2');
   });
 
   it('stores concurrent duplicate deliveries sent to both replicas exactly once each, with exact counts', async () => {

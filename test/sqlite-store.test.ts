@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { EventQuery, EventStore, StoredEvent } from '../src/store/event-store.js';
+import { lookupKey } from '../src/store/lookup-key.js';
+import { MIGRATIONS } from '../src/store/migrations.js';
 import { SQLITE_FILE, openSqliteReader, openSqliteStore } from '../src/store/sqlite-store.js';
 import { WAL_FRAMES_MAX } from '../src/store/sqlite-writer.js';
 import { newEvent, storeContract } from './helpers/store-contract.js';
@@ -22,7 +25,7 @@ describe('SQLite specifics', () => {
     await store.append(newEvent());
     const db = new Database(path.join(dir, 'nested', 'data', SQLITE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'event log and quarantine' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'session and reference lookups merged in sorted batches' }]);
     db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -79,7 +82,7 @@ describe('SQLite specifics', () => {
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('DELETE FROM schema_migrations');
     db.close();
-    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 1: start the service once/);
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 2: start the service once/);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -123,6 +126,140 @@ describe('SQLite writer thread', () => {
       const ids = (await store.listEvents({ limit: 10 })).items.map((e) => e.id);
       expect(ids[0]).toBe(before.id);
       expect(ids.at(-1)).toBe(after.id);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+storeContract('SQLite, merging lookups after every few events', {
+  newPlace: async () => mkdtempSync(path.join(tmpdir(), 'ine-sqlite-')),
+  open: async (dir) => await openSqliteStore({ dataDir: dir, batchMax: 64, clock, lookupMergeAt: 2 }),
+  dropPlace: async (dir) => rmSync(dir, { recursive: true, force: true }),
+});
+
+describe('SQLite lookups: sessions and references merged in sorted batches', () => {
+  /** Every (key, seq) that `lookups` must hold for the events up to the mark, and what it holds. */
+  function lookupsState(dir: string) {
+    const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
+    try {
+      const mark = db.prepare('SELECT seq FROM lookup_mark').pluck().get() as number;
+      const events = db.prepare('SELECT seq, session_id, reference FROM events ORDER BY seq').all() as { seq: number; session_id: string | null; reference: string | null }[];
+      const held = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const owed = events.filter((e) => e.seq <= mark).flatMap((e) => [
+        ...(e.session_id !== null ? [`${lookupKey('session', e.session_id)}/${e.seq}`] : []),
+        ...(e.reference !== null ? [`${lookupKey('reference', e.reference)}/${e.seq}`] : []),
+      ]);
+      const all = new Set(events.flatMap((e) => [e.session_id && `${lookupKey('session', e.session_id)}/${e.seq}`, e.reference && `${lookupKey('reference', e.reference)}/${e.seq}`]));
+      return { mark, maxSeq: events.at(-1)?.seq ?? 0, missing: owed.filter((k) => !held.has(k)), stray: [...held].filter((k) => !all.has(k)) };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Each session's and reference's events, as the plain scan in seq order has them, against what the lookups return (paged and newest first). */
+  async function expectFoundAsStored(store: EventStore) {
+    const all: StoredEvent[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await store.listEvents({ provider: 'veriff', limit: 50, after });
+      if (page.items.length === 0) break;
+      all.push(...page.items);
+      after = page.next!;
+    }
+    const checks: [EventQuery, StoredEvent[]][] = [
+      ...[...new Set(all.map((e) => e.sessionId!))].map((s): [EventQuery, StoredEvent[]] => [{ limit: 0, sessionId: s }, all.filter((e) => e.sessionId === s)]),
+      ...[...new Set(all.map((e) => e.reference).filter((r) => r !== null))].map((r): [EventQuery, StoredEvent[]] => [{ limit: 0, reference: r }, all.filter((e) => e.reference === r)]),
+      [{ limit: 0, sessionId: 's-1', reference: 'r-1' }, all.filter((e) => e.sessionId === 's-1' && e.reference === 'r-1')],
+      [{ limit: 0, sessionId: 'no-such-session' }, []],
+    ];
+    expect(checks.length).toBeGreaterThan(10);
+    for (const [query, expected] of checks) {
+      const paged: string[] = [];
+      for (let after: string | undefined; ; ) {
+        const page = await store.listEvents({ ...query, limit: 3, after });
+        if (page.items.length === 0) break;
+        paged.push(...page.items.map((e) => e.id));
+        after = page.next!;
+      }
+      expect(paged, JSON.stringify(query)).toEqual(expected.map((e) => e.id));
+      const newest = await store.listEvents({ ...query, limit: 4, newestFirst: true });
+      expect(newest.items.map((e) => e.id)).toEqual(expected.slice(-4).reverse().map((e) => e.id));
+    }
+    return all;
+  }
+
+  async function until(condition: () => boolean) {
+    for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() - started > 5000) throw new Error('timed out');
+    }
+  }
+
+  it('finds every event by session and reference, merged or not yet, across merges, a redelivery, a restart and the read-only reader', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const open = () => openSqliteStore({ dataDir: dir, batchMax: 16, clock, lookupMergeAt: 40 });
+    let made = 0;
+    const some = (n: number) =>
+      Array.from({ length: n }, () => {
+        made += 1;
+        return newEvent({ sessionId: `s-${made % 7}`, reference: made % 4 === 0 ? null : `r-${made % 5}` });
+      });
+    let store = await open();
+    try {
+      const first = some(150);
+      for (const e of first) await store.append(e);
+      await until(() => lookupsState(dir).mark > 0);
+      // A redelivery counts on the event found by its id: no second row, no second key.
+      expect(await store.append(first[3]!)).toMatchObject({ duplicate: true, deliveries: 2 });
+      let state = lookupsState(dir);
+      expect(state.missing).toEqual([]);
+      expect(state.stray).toEqual([]);
+      expect(state.maxSeq - state.mark).toBeLessThan(40);
+      expect(await expectFoundAsStored(store)).toHaveLength(150);
+
+      // Restarted with keys not merged yet: the writer takes them in again from the log.
+      await store.close();
+      store = await open();
+      await Promise.all(some(100).map((e) => store.append(e)));
+      await until(() => lookupsState(dir).maxSeq - lookupsState(dir).mark < 40);
+      state = lookupsState(dir);
+      expect(state.missing).toEqual([]);
+      expect(state.stray).toEqual([]);
+      expect(await expectFoundAsStored(store)).toHaveLength(250);
+      const reader = await openSqliteReader(dir);
+      expect(await expectFoundAsStored(reader)).toHaveLength(250);
+      await reader.close();
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+
+  it('migration 2 moves the session and reference indexes of an existing log into lookups', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const db = new Database(path.join(dir, SQLITE_FILE));
+    db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    db.exec(MIGRATIONS[0]!.sqlite);
+    db.prepare("INSERT INTO schema_migrations VALUES (1, 'event log and quarantine', 'x')").run();
+    const insert = db.prepare(`INSERT INTO events (id, provider, type, session_id, reference, received_at, last_delivered_at, raw_body)
+      VALUES (?, 'veriff', 'ine_registry', ?, ?, '2026-11-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '{}')`);
+    insert.run('a', 's-1', 'r-1');
+    insert.run('b', 's-2', null);
+    insert.run('c', 's-1', 'r-2');
+    db.close();
+
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock });
+    try {
+      expect(lookupsState(dir)).toEqual({ mark: 3, maxSeq: 3, missing: [], stray: [] });
+      const check = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
+      expect(check.prepare('SELECT count(*) FROM lookups').pluck().get()).toBe(5);
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_by_%'").all()).toEqual([]);
+      check.close();
+      expect((await store.listEvents({ sessionId: 's-1', limit: 10 })).items.map((e) => e.id)).toEqual(['a', 'c']);
+      expect((await store.listEvents({ reference: 'r-2', limit: 10 })).items.map((e) => e.id)).toEqual(['c']);
+      // New events go on from there.
+      await store.append(newEvent({ sessionId: 's-1' }));
+      expect((await store.listEvents({ sessionId: 's-1', limit: 10 })).items).toHaveLength(3);
     } finally {
       await store.close();
       rmSync(dir, { recursive: true, force: true });

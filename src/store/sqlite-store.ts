@@ -6,8 +6,9 @@ import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
+import { lookupKey, type LookupKind } from './lookup-key.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
-import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
+import { CHECKPOINT_INTERVAL_MS, MERGE_ERROR, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -42,8 +43,8 @@ function storeThread(name: 'sqlite-writer' | 'sqlite-checkpointer', workerData: 
 }
 
 /** The writer thread, spoken to by request id. */
-function startWriter(dataDir: string, now: string, onStart?: (thread: Worker) => void) {
-  const worker = storeThread('sqlite-writer', { dataDir, now });
+function startWriter(data: WriterData, onStart?: (thread: Worker) => void, onMergeError?: (error: Error) => void) {
+  const worker = storeThread('sqlite-writer', data);
   onStart?.(worker);
   const pending = new Map<number, { resolve(reply: WriterReply): void }>();
   let nextId = 1;
@@ -57,6 +58,7 @@ function startWriter(dataDir: string, now: string, onStart?: (thread: Worker) =>
     pending.clear();
   };
   worker.on('message', (reply: WriterReply) => {
+    if (reply.id === MERGE_ERROR && !reply.ok) onMergeError?.(writerError(reply.error));
     pending.get(reply.id)?.resolve(reply);
     pending.delete(reply.id);
   });
@@ -89,6 +91,10 @@ export interface SqliteStoreOptions {
   onWriterRestart?: (reason: string) => void;
   /** Told of each writer thread started (tests terminate it to show the store heals). */
   onWriterStart?: (thread: Worker) => void;
+  /** Keys waiting before a `lookups` merge starts; default MERGE_AT_KEYS (tests merge after a few events). */
+  lookupMergeAt?: number;
+  /** Told when merging keys into `lookups` failed (it is retried; reads stay complete meanwhile). */
+  onLookupMergeError?: (error: Error) => void;
 }
 
 /**
@@ -98,7 +104,8 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
-  let writer = startWriter(options.dataDir, now(), options.onWriterStart);
+  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now(), lookupMergeAt: options.lookupMergeAt }, options.onWriterStart, options.onLookupMergeError);
+  let writer = spawnWriter();
   try {
     await writer.ready;
   } catch (error) {
@@ -114,7 +121,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   const liveWriter = async () => {
     if (!writer.isDead()) return writer;
     restarting ??= (async () => {
-      const next = startWriter(options.dataDir, now(), options.onWriterStart);
+      const next = spawnWriter();
       await next.ready;
       writer = next;
       options.onWriterRestart?.('the SQLite writer thread had exited');
@@ -158,6 +165,9 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   return sqliteEventStore(lifecycle, db);
 }
 
+/** The columns `lookups` finds events by (migration 2), with their key kind. */
+const LOOKUP_KINDS = { session_id: 'session', reference: 'reference' } as const satisfies Record<string, LookupKind>;
+
 type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
 
 /** A store from its lifecycle (writes, check, close) and the read side on `db`. */
@@ -179,12 +189,22 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
         const order = query.newestFirst ? 'DESC' : 'ASC';
         const key = `${order}:${used.map(([column]) => column).join(',')}`;
         let statement = eventPages.get(key);
+        const lookup = used.find(([column]) => column in LOOKUP_KINDS);
         if (!statement) {
-          const where = ['seq > ?', ...used.map(([column]) => `${column} = ?`)].join(' AND ');
-          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq ${order} LIMIT ?`);
+          const where = ['seq > @after', ...used.map(([column]) => `${column} = @${column}`)].join(' AND ');
+          // A session or reference: the events `lookups` has under its key, and those after the mark
+          // that are not merged into it yet (a short scan in seq order; see sqlite-lookup-merge.ts).
+          const candidates = lookup
+            ? `seq IN (SELECT seq FROM lookups WHERE key = @key AND seq > @after
+                       UNION ALL
+                       SELECT seq FROM events WHERE seq > max(@after, (SELECT seq FROM lookup_mark)) AND ${lookup[0]} = @${lookup[0]}) AND `
+            : '';
+          statement = db.prepare(`SELECT * FROM events WHERE ${candidates}${where} ORDER BY seq ${order} LIMIT @limit`);
           eventPages.set(key, statement);
         }
-        const rows = statement.all(Number(query.after ?? 0), ...used.map(([, value]) => value), query.limit) as SqliteEventRow[];
+        const params: Record<string, string | number> = { after: Number(query.after ?? 0), limit: query.limit, ...Object.fromEntries(used) };
+        if (lookup) params.key = lookupKey(LOOKUP_KINDS[lookup[0] as keyof typeof LOOKUP_KINDS], lookup[1]);
+        const rows = statement.all(params) as SqliteEventRow[];
         return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.raw_body) }));
       }),
 

@@ -8,7 +8,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { registerLookupKey } from './lookup-key.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
+import { LookupMerge } from './sqlite-lookup-merge.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
@@ -23,6 +25,9 @@ export const CHECKPOINT_INTERVAL_MS = 50;
  */
 const WRITER_CACHE_KIB = 16 * 1024;
 
+/** The id of the unasked message the writer sends when a `lookups` merge failed. */
+export const MERGE_ERROR = -1;
+
 export type WriterRequest =
   | { id: number; kind: 'commit'; writes: StoreWrite[] }
   | { id: number; kind: 'probe'; at: string }
@@ -33,6 +38,8 @@ export type WriterReply =
 export interface WriterData {
   dataDir: string;
   now: string;
+  /** Keys waiting before a `lookups` merge starts (tests merge after a few events). */
+  lookupMergeAt?: number | undefined;
 }
 
 /** An error as it crosses to the main thread: SQLite's code (SQLITE_FULL, ...) and message. */
@@ -55,6 +62,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
     // start the WAL over. It is bounded at about 4 MB instead of growing to a large backstop, whose
     // crossing stalled a commit for 130 to 550 ms with 1 000 000 events stored (BENCHMARKS.md).
     db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_MAX}`);
+    registerLookupKey(db);
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     // Under SQLite's write lock (IMMEDIATE), so two processes starting together do not race.
     db.transaction(() => {
@@ -77,7 +85,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
   }
 }
 
-function serve(db: Database.Database): void {
+function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
   // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
   // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
   const insertEvent = db.prepare(`
@@ -94,9 +102,15 @@ function serve(db: Database.Database): void {
     RETURNING id, deliveries`);
   const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
 
+  const lookups = new LookupMerge(db, lookupMergeAt, (error) => parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply));
+  /** Events this transaction added, for `lookups` once it has committed. */
+  let added: { seq: number; sessionId: string | null; reference: string | null }[] = [];
+
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
-      const [row] = insertEvent.all(write.event) as { id: string; seq: number; deliveries: number }[];
+      const { event } = write;
+      const [row] = insertEvent.all(event) as { id: string; seq: number; deliveries: number }[];
+      if (row!.deliveries === 1) added.push({ seq: row!.seq, sessionId: event.sessionId, reference: event.reference });
       return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
     }
     const { item } = write;
@@ -108,7 +122,18 @@ function serve(db: Database.Database): void {
     }) as { id: string; deliveries: number }[];
     return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
   };
-  const commit = db.transaction((writes: StoreWrite[]) => writes.map(apply));
+  const transaction = db.transaction((writes: StoreWrite[]) => {
+    lookups.catchUp();
+    return writes.map(apply);
+  });
+  const commit = (writes: StoreWrite[]): StoreWriteResult[] => {
+    added = [];
+    // IMMEDIATE: the write lock first, so another process cannot commit between catchUp and the inserts.
+    const results = transaction.immediate(writes);
+    for (const e of added) lookups.add(e.seq, e.sessionId, e.reference);
+    lookups.afterCommit();
+    return results;
+  };
 
   parentPort!.on('message', (request: WriterRequest) => {
     let reply: WriterReply;
@@ -118,6 +143,7 @@ function serve(db: Database.Database): void {
         probe.run(request.at);
         reply = { id: request.id, ok: true };
       } else {
+        lookups.stop();
         db.close();
         reply = { id: request.id, ok: true };
       }
@@ -139,7 +165,7 @@ if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
     parentPort.close();
   }
   if (db!) {
-    serve(db);
+    serve(db, data.lookupMergeAt);
     parentPort.postMessage({ id: 0, ok: true } satisfies WriterReply);
   }
 }

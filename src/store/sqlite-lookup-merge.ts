@@ -1,0 +1,132 @@
+/**
+ * Keeps SQLite's `lookups` table (migration 2) filled, from the writer thread. An index on a
+ * random key written event by event touches a page per event; written in sorted batches, each
+ * page takes many keys at once. So the session and reference keys of new events wait here,
+ * bucketed by key range, and once enough wait they are merged, a key range (slice) per
+ * transaction, between commits. `lookup_mark` says up to which event every key is merged;
+ * readers scan the events after it (sqlite-store.ts). The events themselves are committed and
+ * deduplicated (unique id) as before: what waits here can always be rebuilt from the log.
+ */
+import type Database from 'better-sqlite3';
+import { lookupKey } from './lookup-key.js';
+
+/**
+ * Keys waiting (two per event) before a merge starts. More keys per merge means fewer page
+ * writes per key, and a longer tail for readers to scan (16 000 events: about 3 ms).
+ */
+export const MERGE_AT_KEYS = 32_768;
+/** Slices per merge, each its own transaction: a commit waits for one slice at most. */
+export const MERGE_SLICES = 64;
+/** After a failed slice (a full disk, say), merging waits this long before it tries again. */
+const RETRY_AFTER_MS = 1000;
+const KEY_RANGE = 2 ** 53;
+
+interface TailRow {
+  seq: number;
+  session_id: string | null;
+  reference: string | null;
+}
+
+export class LookupMerge {
+  /** Per slice, flat [key, seq, key, seq, ...]. */
+  private buckets: number[][] = Array.from({ length: MERGE_SLICES }, () => []);
+  private waiting = 0;
+  private lastSeen: number;
+  private merging: { slice: number } | undefined;
+  private retryAt = 0;
+  private stopped = false;
+  private readonly newerThan: Database.Statement;
+  private readonly mergeSlice: Database.Transaction<(pairs: number[], order: number[], upto: number | undefined) => void>;
+
+  constructor(
+    db: Database.Database,
+    private readonly mergeAt = MERGE_AT_KEYS,
+    private readonly onError: (error: unknown) => void = () => undefined,
+  ) {
+    this.newerThan = db.prepare('SELECT seq, session_id, reference FROM events WHERE seq > ? ORDER BY seq');
+    const insert = db.prepare('INSERT OR IGNORE INTO lookups (key, seq) VALUES (?, ?)');
+    const setMark = db.prepare('UPDATE lookup_mark SET seq = max(seq, ?) WHERE id = 1');
+    this.mergeSlice = db.transaction((pairs: number[], order: number[], upto: number | undefined) => {
+      for (const i of order) insert.run(pairs[i], pairs[i + 1]);
+      if (upto !== undefined) setMark.run(upto);
+    });
+    this.lastSeen = db.prepare('SELECT seq FROM lookup_mark WHERE id = 1').pluck().get() as number;
+    this.catchUp();
+  }
+
+  /**
+   * Takes in the events committed since this writer last looked: at start, those a merge had not
+   * reached; later, those another process wrote to the same file. Call it first in each write
+   * transaction (under the write lock); usually it finds none.
+   */
+  catchUp(): void {
+    for (const row of this.newerThan.iterate(this.lastSeen) as Iterable<TailRow>) this.add(row.seq, row.session_id, row.reference);
+  }
+
+  /** An event this writer has committed. */
+  add(seq: number, sessionId: string | null, reference: string | null): void {
+    if (sessionId !== null) this.push(lookupKey('session', sessionId), seq);
+    if (reference !== null) this.push(lookupKey('reference', reference), seq);
+    if (seq > this.lastSeen) this.lastSeen = seq;
+  }
+
+  /**
+   * After a commit, and after a merge (keys kept coming meanwhile): starts a merge once enough
+   * keys wait. Its slices run one per turn of the thread's loop, so commits come in between.
+   */
+  afterCommit(): void {
+    if (this.merging || this.stopped || this.waiting < this.mergeAt || Date.now() < this.retryAt) return;
+    this.merging = { slice: 0 };
+    setImmediate(this.step);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private push(key: number, seq: number): void {
+    this.buckets[Math.floor((key / KEY_RANGE) * MERGE_SLICES)]!.push(key, seq);
+    this.waiting += 1;
+  }
+
+  /**
+   * The mark once `slice` is merged too: every event up to it has its keys in `lookups`, as no
+   * key still waiting is older (keys that came during the merge were taken by later slices, or
+   * wait for the next merge).
+   */
+  private mergedUpTo(slice: number): number {
+    let upTo = this.lastSeen;
+    this.buckets.forEach((pairs, i) => {
+      if (i !== slice) for (let j = 1; j < pairs.length; j += 2) upTo = Math.min(upTo, pairs[j]! - 1);
+    });
+    return upTo;
+  }
+
+  private readonly step = (): void => {
+    const merging = this.merging;
+    if (!merging || this.stopped) return;
+    const { slice } = merging;
+    const last = slice === MERGE_SLICES - 1;
+    const pairs = this.buckets[slice]!;
+    if (pairs.length > 0 || last) {
+      const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort((a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!);
+      try {
+        this.mergeSlice.immediate(pairs, order, last ? this.mergedUpTo(slice) : undefined);
+      } catch (error) {
+        this.merging = undefined;
+        this.retryAt = Date.now() + RETRY_AFTER_MS;
+        this.onError(error);
+        return;
+      }
+      this.buckets[slice] = [];
+      this.waiting -= pairs.length / 2;
+    }
+    if (last) {
+      this.merging = undefined;
+      this.afterCommit();
+    } else {
+      merging.slice += 1;
+      setImmediate(this.step);
+    }
+  };
+}
