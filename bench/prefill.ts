@@ -30,10 +30,12 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
     }
   });
   for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));
-  // The session and reference keys, merged in one sorted pass, as the service's merges would have.
+  // The keys, merged in one sorted pass, as the service's merges would have.
   registerLookupKey(db);
   db.exec(`INSERT OR IGNORE INTO lookups (key, seq)
     SELECT key, seq FROM (
+      SELECT lookup_key('id', id) AS key, seq FROM events
+      UNION ALL
       SELECT lookup_key('session', session_id) AS key, seq FROM events WHERE session_id IS NOT NULL
       UNION ALL
       SELECT lookup_key('reference', reference) AS key, seq FROM events WHERE reference IS NOT NULL

@@ -38,7 +38,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => open(s.url)));
       const c = new pg.Client({ connectionString: s.url });
       await c.connect();
-      expect((await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'session and reference lookups merged in sorted batches' }]);
+      expect((await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'event lookups merged in sorted batches' }]);
       await c.end();
       await Promise.all(stores.map((st) => st.close()));
     } finally {

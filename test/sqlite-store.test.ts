@@ -25,7 +25,7 @@ describe('SQLite specifics', () => {
     await store.append(newEvent());
     const db = new Database(path.join(dir, 'nested', 'data', SQLITE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'session and reference lookups merged in sorted batches' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'event lookups merged in sorted batches' }]);
     db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -52,7 +52,8 @@ describe('SQLite specifics', () => {
     clearInterval(sampler);
     await store.close();
     const frame = 4096 + 24;
-    const bound = (WAL_FRAMES_MAX + 2 * 64 * 5) * frame;
+    // A batch of 64 writes up to six frames per event: three of body, the events leaf, recent_ids' row and id.
+    const bound = (WAL_FRAMES_MAX + 2 * 64 * 6) * frame;
     // Written: at least three frames per event. Kept: the threshold plus about two batches.
     expect(appended * 3 * frame).toBeGreaterThan(3 * bound);
     expect(peak).toBeLessThan(bound);
@@ -140,19 +141,27 @@ storeContract('SQLite, merging lookups after every few events', {
 });
 
 describe('SQLite lookups: sessions and references merged in sorted batches', () => {
-  /** Every (key, seq) that `lookups` must hold for the events up to the mark, and what it holds. */
+  /** Every (key, seq) that `lookups` must hold for the events up to the mark, and what it holds; `recent_ids` must hold the ids after it. */
   function lookupsState(dir: string) {
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
     try {
       const mark = db.prepare('SELECT seq FROM lookup_mark').pluck().get() as number;
-      const events = db.prepare('SELECT seq, session_id, reference FROM events ORDER BY seq').all() as { seq: number; session_id: string | null; reference: string | null }[];
+      const events = db.prepare('SELECT seq, id, session_id, reference FROM events ORDER BY seq').all() as { seq: number; id: string; session_id: string | null; reference: string | null }[];
       const held = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
-      const owed = events.filter((e) => e.seq <= mark).flatMap((e) => [
+      const keys = (e: (typeof events)[number]) => [
+        `${lookupKey('id', e.id)}/${e.seq}`,
         ...(e.session_id !== null ? [`${lookupKey('session', e.session_id)}/${e.seq}`] : []),
         ...(e.reference !== null ? [`${lookupKey('reference', e.reference)}/${e.seq}`] : []),
-      ]);
-      const all = new Set(events.flatMap((e) => [e.session_id && `${lookupKey('session', e.session_id)}/${e.seq}`, e.reference && `${lookupKey('reference', e.reference)}/${e.seq}`]));
-      return { mark, maxSeq: events.at(-1)?.seq ?? 0, missing: owed.filter((k) => !held.has(k)), stray: [...held].filter((k) => !all.has(k)) };
+      ];
+      const all = new Set(events.flatMap(keys));
+      const recent = db.prepare('SELECT seq, id FROM recent_ids ORDER BY seq').all();
+      return {
+        mark,
+        maxSeq: events.at(-1)?.seq ?? 0,
+        missing: events.filter((e) => e.seq <= mark).flatMap(keys).filter((k) => !held.has(k)),
+        stray: [...held].filter((k) => !all.has(k)),
+        recentIdsRight: JSON.stringify(recent) === JSON.stringify(events.filter((e) => e.seq > mark).map((e) => ({ seq: e.seq, id: e.id }))),
+      };
     } finally {
       db.close();
     }
@@ -189,9 +198,14 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     return all;
   }
 
-  async function until(condition: () => boolean) {
-    for (const started = Date.now(); !condition(); await new Promise((r) => setTimeout(r, 20))) {
-      if (Date.now() - started > 5000) throw new Error('timed out');
+  /** Waits until merging has stopped (the mark stays put), having moved at least once. */
+  async function settled(dir: string) {
+    let last = -1;
+    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 200))) {
+      const { mark } = lookupsState(dir);
+      if (mark > 0 && mark === last) return;
+      if (Date.now() - started > 10_000) throw new Error('merging did not settle');
+      last = mark;
     }
   }
 
@@ -208,23 +222,28 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     try {
       const first = some(150);
       for (const e of first) await store.append(e);
-      await until(() => lookupsState(dir).mark > 0);
+      await settled(dir);
       // A redelivery counts on the event found by its id: no second row, no second key.
       expect(await store.append(first[3]!)).toMatchObject({ duplicate: true, deliveries: 2 });
       let state = lookupsState(dir);
       expect(state.missing).toEqual([]);
       expect(state.stray).toEqual([]);
-      expect(state.maxSeq - state.mark).toBeLessThan(40);
+      expect(state.recentIdsRight).toBe(true);
+      expect(state.mark).toBeGreaterThan(0);
       expect(await expectFoundAsStored(store)).toHaveLength(150);
 
       // Restarted with keys not merged yet: the writer takes them in again from the log.
       await store.close();
       store = await open();
       await Promise.all(some(100).map((e) => store.append(e)));
-      await until(() => lookupsState(dir).maxSeq - lookupsState(dir).mark < 40);
+      await settled(dir);
       state = lookupsState(dir);
       expect(state.missing).toEqual([]);
       expect(state.stray).toEqual([]);
+      expect(state.recentIdsRight).toBe(true);
+      // Every event is found by its id, merged or not, and a redelivery of an old one counts on it.
+      for (const e of await expectFoundAsStored(store)) expect((await store.getEvent(e.id))?.seq).toBe(e.seq);
+      expect(await store.append(first[0]!)).toMatchObject({ duplicate: true, deliveries: 2 });
       expect(await expectFoundAsStored(store)).toHaveLength(250);
       const reader = await openSqliteReader(dir);
       expect(await expectFoundAsStored(reader)).toHaveLength(250);
@@ -235,7 +254,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     }
   }, 20_000);
 
-  it('migration 2 moves the session and reference indexes of an existing log into lookups', async () => {
+  it('migration 2 moves the id, session and reference indexes of an existing log into lookups', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
@@ -250,15 +269,17 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
 
     const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock });
     try {
-      expect(lookupsState(dir)).toEqual({ mark: 3, maxSeq: 3, missing: [], stray: [] });
+      expect(lookupsState(dir)).toEqual({ mark: 3, maxSeq: 3, missing: [], stray: [], recentIdsRight: true });
       const check = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
-      expect(check.prepare('SELECT count(*) FROM lookups').pluck().get()).toBe(5);
-      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'events_by_%'").all()).toEqual([]);
+      expect(check.prepare('SELECT count(*) FROM lookups').pluck().get()).toBe(8);
+      expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all()).toEqual([]);
       check.close();
       expect((await store.listEvents({ sessionId: 's-1', limit: 10 })).items.map((e) => e.id)).toEqual(['a', 'c']);
       expect((await store.listEvents({ reference: 'r-2', limit: 10 })).items.map((e) => e.id)).toEqual(['c']);
-      // New events go on from there.
-      await store.append(newEvent({ sessionId: 's-1' }));
+      expect((await store.getEvent('b'))?.sessionId).toBe('s-2');
+      // A redelivery of a migrated event counts on it; new events go on from there.
+      expect(await store.append(newEvent({ id: 'b', sessionId: 's-2' }))).toMatchObject({ id: 'b', seq: '2', duplicate: true, deliveries: 2 });
+      expect(await store.append(newEvent({ sessionId: 's-1' }))).toMatchObject({ seq: '4', duplicate: false });
       expect((await store.listEvents({ sessionId: 's-1', limit: 10 })).items).toHaveLength(3);
     } finally {
       await store.close();

@@ -1,8 +1,8 @@
 import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
-/** What SQLite's `lookups` table finds events by, besides their id (which has a unique index). */
-export type LookupKind = 'session' | 'reference';
+/** What SQLite's `lookups` table finds events by. */
+export type LookupKind = 'id' | 'session' | 'reference';
 
 /**
  * The key an event is found under in `lookups`: 53 bits of the SHA-256 of kind and value, a safe

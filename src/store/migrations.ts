@@ -86,16 +86,37 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 2,
-    name: 'session and reference lookups merged in sorted batches',
-    // A B-tree index on a random key (a session id, a customer reference) costs a page read and two
-    // page writes per event once the log is large: with 1 000 000 events the two indexes doubled the
-    // writer's work (BENCHMARKS.md). `lookups` holds the same keys as 8-byte hashes and is filled in
-    // sorted batches by the writer (sqlite-lookup-merge.ts), so a page takes many keys per write;
-    // events after `lookup_mark` are not in it yet and readers scan them (a few thousand rows).
+    name: 'event lookups merged in sorted batches',
+    // A B-tree index on a random key (an event id, a session id, a customer reference) costs a page
+    // read and two page writes per event once the log is large: with 1 000 000 events the three
+    // indexes more than doubled the writer's work (BENCHMARKS.md). `lookups` holds the same keys as
+    // 8-byte hashes, filled in sorted batches by the writer (sqlite-lookup-merge.ts), so a page
+    // takes many keys per write. Events after `lookup_mark` are not in it yet: their ids are in
+    // `recent_ids` (unique, small), and readers scan them for a session or reference.
     // lookup_key() is registered by the writer (lookup-key.ts).
     sqlite: `
-      DROP INDEX events_by_session;
-      DROP INDEX events_by_reference;
+      CREATE TABLE events_v2 (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- SHA-256 of the provider's deduplication key; unique through recent_ids and lookups.
+        id                TEXT NOT NULL,
+        provider          TEXT NOT NULL,
+        type              TEXT NOT NULL,
+        session_id        TEXT,
+        reference         TEXT,
+        status            TEXT,
+        integration       TEXT,
+        received_at       TEXT NOT NULL,
+        last_delivered_at TEXT NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        raw_body          TEXT NOT NULL
+      );
+      INSERT INTO events_v2 (seq, id, provider, type, session_id, reference, status, integration,
+                             received_at, last_delivered_at, deliveries, raw_body)
+        SELECT seq, id, provider, type, session_id, reference, status, integration,
+               received_at, last_delivered_at, deliveries, raw_body FROM events ORDER BY seq;
+      DROP TABLE events;
+      ALTER TABLE events_v2 RENAME TO events;
+      CREATE TABLE recent_ids (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
       CREATE TABLE lookups (
         key INTEGER NOT NULL,
         seq INTEGER NOT NULL,
@@ -103,6 +124,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
       INSERT INTO lookups (key, seq)
         SELECT key, seq FROM (
+          SELECT lookup_key('id', id) AS key, seq FROM events
+          UNION ALL
           SELECT lookup_key('session', session_id) AS key, seq FROM events WHERE session_id IS NOT NULL
           UNION ALL
           SELECT lookup_key('reference', reference) AS key, seq FROM events WHERE reference IS NOT NULL

@@ -1,20 +1,21 @@
 /**
  * Keeps SQLite's `lookups` table (migration 2) filled, from the writer thread. An index on a
  * random key written event by event touches a page per event; written in sorted batches, each
- * page takes many keys at once. So the session and reference keys of new events wait here,
+ * page takes many keys at once. So the keys of new events (id, session, reference) wait here,
  * bucketed by key range, and once enough wait they are merged, a key range (slice) per
- * transaction, between commits. `lookup_mark` says up to which event every key is merged;
- * readers scan the events after it (sqlite-store.ts). The events themselves are committed and
- * deduplicated (unique id) as before: what waits here can always be rebuilt from the log.
+ * transaction, between commits. `lookup_mark` says up to which event every key is merged; the
+ * ids of the events after it are in `recent_ids` (which the last slice of a merge empties up to
+ * the new mark), and readers scan those events for a session or reference (sqlite-store.ts).
+ * What waits here is only a copy of the log's tail: a restarted writer reads it again.
  */
 import type Database from 'better-sqlite3';
 import { lookupKey } from './lookup-key.js';
 
 /**
- * Keys waiting (two per event) before a merge starts. More keys per merge means fewer page
+ * Keys waiting (three per event) before a merge starts. More keys per merge means fewer page
  * writes per key, and a longer tail for readers to scan (16 000 events: about 3 ms).
  */
-export const MERGE_AT_KEYS = 32_768;
+export const MERGE_AT_KEYS = 49_152;
 /** Slices per merge, each its own transaction: a commit waits for one slice at most. */
 export const MERGE_SLICES = 64;
 /** After a failed slice (a full disk, say), merging waits this long before it tries again. */
@@ -23,6 +24,7 @@ const KEY_RANGE = 2 ** 53;
 
 interface TailRow {
   seq: number;
+  id: string;
   session_id: string | null;
   reference: string | null;
 }
@@ -43,12 +45,16 @@ export class LookupMerge {
     private readonly mergeAt = MERGE_AT_KEYS,
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
-    this.newerThan = db.prepare('SELECT seq, session_id, reference FROM events WHERE seq > ? ORDER BY seq');
+    this.newerThan = db.prepare('SELECT seq, id, session_id, reference FROM events WHERE seq > ? ORDER BY seq');
     const insert = db.prepare('INSERT OR IGNORE INTO lookups (key, seq) VALUES (?, ?)');
     const setMark = db.prepare('UPDATE lookup_mark SET seq = max(seq, ?) WHERE id = 1');
+    const forgetRecent = db.prepare('DELETE FROM recent_ids WHERE seq <= (SELECT seq FROM lookup_mark WHERE id = 1)');
     this.mergeSlice = db.transaction((pairs: number[], order: number[], upto: number | undefined) => {
       for (const i of order) insert.run(pairs[i], pairs[i + 1]);
-      if (upto !== undefined) setMark.run(upto);
+      if (upto !== undefined) {
+        setMark.run(upto);
+        forgetRecent.run();
+      }
     });
     this.lastSeen = db.prepare('SELECT seq FROM lookup_mark WHERE id = 1').pluck().get() as number;
     this.catchUp();
@@ -60,11 +66,12 @@ export class LookupMerge {
    * transaction (under the write lock); usually it finds none.
    */
   catchUp(): void {
-    for (const row of this.newerThan.iterate(this.lastSeen) as Iterable<TailRow>) this.add(row.seq, row.session_id, row.reference);
+    for (const row of this.newerThan.iterate(this.lastSeen) as Iterable<TailRow>) this.add(row.seq, row.id, row.session_id, row.reference);
   }
 
   /** An event this writer has committed. */
-  add(seq: number, sessionId: string | null, reference: string | null): void {
+  add(seq: number, id: string, sessionId: string | null, reference: string | null): void {
+    this.push(lookupKey('id', id), seq);
     if (sessionId !== null) this.push(lookupKey('session', sessionId), seq);
     if (reference !== null) this.push(lookupKey('reference', reference), seq);
     if (seq > this.lastSeen) this.lastSeen = seq;

@@ -178,7 +178,9 @@ function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Data
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
-  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
+  // After the mark an id is in recent_ids; before it, `lookups` has its hash (migration 2).
+  const eventById = db.prepare(`SELECT * FROM events
+    WHERE seq IN (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
@@ -210,7 +212,7 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
 
     getEvent: (id) =>
       read(() => {
-        const [row] = eventById.all(id) as SqliteEventRow[];
+        const [row] = eventById.all({ key: lookupKey('id', id), id }) as SqliteEventRow[];
         return row ? toStoredEvent({ ...row, payload: JSON.parse(row.raw_body) }) : null;
       }),
 

@@ -8,7 +8,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { registerLookupKey } from './lookup-key.js';
+import { lookupKey, registerLookupKey } from './lookup-key.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import { LookupMerge } from './sqlite-lookup-merge.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
@@ -93,8 +93,13 @@ function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
                         received_at, last_delivered_at, deliveries, raw_body)
     VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration,
             @receivedAt, @receivedAt, 1, @rawBody)
-    ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
     RETURNING id, seq, deliveries`);
+  // Unique: an event after the mark is found here; one before it through `lookups` (its hash,
+  // then the id itself). Both are read under the write lock, so no other write comes between.
+  const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
+  const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
+  const mergedSeq = db.prepare('SELECT e.seq FROM lookups l JOIN events e ON e.seq = l.seq WHERE l.key = ? AND e.id = ?').pluck();
+  const redeliver = db.prepare('UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries');
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
     VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
@@ -102,16 +107,21 @@ function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
     RETURNING id, deliveries`);
   const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
 
+  type EventRow = { id: string; seq: number; deliveries: number };
   const lookups = new LookupMerge(db, lookupMergeAt, (error) => parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply));
   /** Events this transaction added, for `lookups` once it has committed. */
-  let added: { seq: number; sessionId: string | null; reference: string | null }[] = [];
+  let added: { seq: number; id: string; sessionId: string | null; reference: string | null }[] = [];
 
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
       const { event } = write;
-      const [row] = insertEvent.all(event) as { id: string; seq: number; deliveries: number }[];
-      if (row!.deliveries === 1) added.push({ seq: row!.seq, sessionId: event.sessionId, reference: event.reference });
-      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
+      const stored = (recentSeq.get(event.id) ?? mergedSeq.get(lookupKey('id', event.id), event.id)) as number | undefined;
+      const row = (stored !== undefined ? redeliver.all(event.receivedAt, stored) : insertEvent.all(event))[0] as EventRow;
+      if (stored === undefined) {
+        insertRecent.run(row.seq, row.id);
+        added.push({ seq: row.seq, id: row.id, sessionId: event.sessionId, reference: event.reference });
+      }
+      return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
     }
     const { item } = write;
     const rawBody = Buffer.from(item.rawBody);
@@ -130,7 +140,7 @@ function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
     added = [];
     // IMMEDIATE: the write lock first, so another process cannot commit between catchUp and the inserts.
     const results = transaction.immediate(writes);
-    for (const e of added) lookups.add(e.seq, e.sessionId, e.reference);
+    for (const e of added) lookups.add(e.seq, e.id, e.sessionId, e.reference);
     lookups.afterCommit();
     return results;
   };
