@@ -16,8 +16,11 @@ import { lookupKey } from './lookup-key.js';
  * writes per key, and a longer tail for readers to scan (16 000 events: about 3 ms).
  */
 export const MERGE_AT_KEYS = 49_152;
-/** Slices per merge, each its own transaction: a commit waits for one slice at most. */
-export const MERGE_SLICES = 64;
+/**
+ * Slices per merge, each its own transaction: a commit waits for one slice at most. With 1 000 000
+ * events, 256 slices (about 2 ms each) gave a tenth off p99 against 64 (about 5 ms), for the same throughput.
+ */
+export const MERGE_SLICES = 256;
 /** After a failed slice (a full disk, say), merging waits this long before it tries again. */
 const RETRY_AFTER_MS = 1000;
 const KEY_RANGE = 2 ** 53;
