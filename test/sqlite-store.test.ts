@@ -254,6 +254,34 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     }
   }, 20_000);
 
+  it('two writers on one file (two processes) store each event once, counting every delivery, while both merge', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const open = () => openSqliteStore({ dataDir: dir, batchMax: 8, clock, lookupMergeAt: 30 });
+    const [a, b] = [await open(), await open()];
+    try {
+      const events = Array.from({ length: 120 }, (_, i) => newEvent({ sessionId: `s-${i % 9}` }));
+      // Each event three times: twice through one writer, once through the other, all at once.
+      await Promise.all(events.flatMap((e, i) => [a.append(e), b.append(e), (i % 2 ? a : b).append(e)]));
+      // And once more each, after the merges have moved most of them out of recent_ids.
+      await settled(dir);
+      await Promise.all(events.map((e, i) => (i % 2 ? b : a).append(e)));
+      // Then one writer alone: its merges must take in the other's unmerged events too.
+      const more = Array.from({ length: 60 }, (_, i) => newEvent({ sessionId: `s-${i % 9}` }));
+      for (const e of more) await a.append(e);
+      const stored = await expectFoundAsStored(a);
+      expect(stored).toHaveLength(180);
+      expect(stored.filter((e) => e.deliveries === 4).map((e) => e.id)).toEqual(events.map((e) => e.id));
+      await settled(dir);
+      const state = lookupsState(dir);
+      expect(state.missing).toEqual([]);
+      expect(state.stray).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('migration 2 moves the id, session and reference indexes of an existing log into lookups', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const db = new Database(path.join(dir, SQLITE_FILE));
