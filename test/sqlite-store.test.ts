@@ -136,7 +136,7 @@ describe('SQLite writer thread', () => {
 
 storeContract('SQLite, merging lookups after every few events', {
   newPlace: async () => mkdtempSync(path.join(tmpdir(), 'ine-sqlite-')),
-  open: async (dir) => await openSqliteStore({ dataDir: dir, batchMax: 64, clock, lookupMergeAt: 2 }),
+  open: async (dir) => await openSqliteStore({ dataDir: dir, batchMax: 64, clock, lookupMerge: { mergeAt: 2, promoteAt: 5 } }),
   dropPlace: async (dir) => rmSync(dir, { recursive: true, force: true }),
 });
 
@@ -145,9 +145,11 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
   function lookupsState(dir: string) {
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
     try {
-      const mark = db.prepare('SELECT seq FROM lookup_mark').pluck().get() as number;
+      const { seq: mark, young_from: youngFrom } = db.prepare('SELECT seq, young_from FROM lookup_mark').get() as { seq: number; young_from: number };
+      const main = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const youngSeqs = db.prepare('SELECT seq FROM lookups_young').pluck().all() as number[];
       const events = db.prepare('SELECT seq, id, session_id, reference FROM events ORDER BY seq').all() as { seq: number; id: string; session_id: string | null; reference: string | null }[];
-      const held = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const held = new Set((db.prepare('SELECT key, seq FROM lookups UNION ALL SELECT key, seq FROM lookups_young').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
       const keys = (e: (typeof events)[number]) => [
         `${lookupKey('id', e.id)}/${e.seq}`,
         ...(e.session_id !== null ? [`${lookupKey('session', e.session_id)}/${e.seq}`] : []),
@@ -161,6 +163,9 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
         missing: events.filter((e) => e.seq <= mark).flatMap(keys).filter((k) => !held.has(k)),
         stray: [...held].filter((k) => !all.has(k)),
         recentIdsRight: JSON.stringify(recent) === JSON.stringify(events.filter((e) => e.seq > mark).map((e) => ({ seq: e.seq, id: e.id }))),
+        // Promoted: the keys of events up to young_from are in lookups itself, and none of them is left in lookups_young.
+        youngFrom,
+        notPromoted: events.filter((e) => e.seq <= youngFrom).flatMap(keys).filter((k) => !main.has(k)).length + youngSeqs.filter((q) => q <= youngFrom).length,
       };
     } finally {
       db.close();
@@ -211,7 +216,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
 
   it('finds every event by session and reference, merged or not yet, across merges, a redelivery, a restart and the read-only reader', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
-    const open = () => openSqliteStore({ dataDir: dir, batchMax: 16, clock, lookupMergeAt: 40 });
+    const open = () => openSqliteStore({ dataDir: dir, batchMax: 16, clock, lookupMerge: { mergeAt: 40, promoteAt: 30 } });
     let made = 0;
     const some = (n: number) =>
       Array.from({ length: n }, () => {
@@ -241,6 +246,8 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       expect(state.missing).toEqual([]);
       expect(state.stray).toEqual([]);
       expect(state.recentIdsRight).toBe(true);
+      expect(state.youngFrom).toBeGreaterThan(0);
+      expect(state.notPromoted).toBe(0);
       // Every event is found by its id, merged or not, and a redelivery of an old one counts on it.
       for (const e of await expectFoundAsStored(store)) expect((await store.getEvent(e.id))?.seq).toBe(e.seq);
       expect(await store.append(first[0]!)).toMatchObject({ duplicate: true, deliveries: 2 });
@@ -256,7 +263,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
 
   it('two writers on one file (two processes) store each event once, counting every delivery, while both merge', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
-    const open = () => openSqliteStore({ dataDir: dir, batchMax: 8, clock, lookupMergeAt: 30 });
+    const open = () => openSqliteStore({ dataDir: dir, batchMax: 8, clock, lookupMerge: { mergeAt: 30, promoteAt: 25 } });
     const [a, b] = [await open(), await open()];
     try {
       const events = Array.from({ length: 120 }, (_, i) => newEvent({ sessionId: `s-${i % 9}` }));
@@ -275,6 +282,8 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       const state = lookupsState(dir);
       expect(state.missing).toEqual([]);
       expect(state.stray).toEqual([]);
+      expect(state.youngFrom).toBeGreaterThan(0);
+      expect(state.notPromoted).toBe(0);
     } finally {
       await a.close();
       await b.close();
@@ -297,7 +306,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
 
     const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock });
     try {
-      expect(lookupsState(dir)).toEqual({ mark: 3, maxSeq: 3, missing: [], stray: [], recentIdsRight: true });
+      expect(lookupsState(dir)).toEqual({ mark: 3, maxSeq: 3, missing: [], stray: [], recentIdsRight: true, youngFrom: 3, notPromoted: 0 });
       const check = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
       expect(check.prepare('SELECT count(*) FROM lookups').pluck().get()).toBe(8);
       expect(check.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'").all()).toEqual([]);

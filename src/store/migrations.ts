@@ -92,7 +92,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // indexes more than doubled the writer's work (BENCHMARKS.md). `lookups` holds the same keys as
     // 8-byte hashes, filled in sorted batches by the writer (sqlite-lookup-merge.ts), so a page
     // takes many keys per write. Events after `lookup_mark` are not in it yet: their ids are in
-    // `recent_ids` (unique, small), and readers scan them for a session or reference.
+    // `recent_ids` (unique, small), and readers scan them for a session or reference. Keys are
+    // merged into `lookups_young` first, which moves into `lookups` in bulk now and then.
     // lookup_key() is registered by the writer (lookup-key.ts).
     sqlite: `
       CREATE TABLE events_v2 (
@@ -122,6 +123,12 @@ export const MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL,
         PRIMARY KEY (key, seq)
       ) WITHOUT ROWID;
+      -- The newer keys, merged here first and moved into lookups in bulk from time to time.
+      CREATE TABLE lookups_young (
+        key INTEGER NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (key, seq)
+      ) WITHOUT ROWID;
       INSERT INTO lookups (key, seq)
         SELECT key, seq FROM (
           SELECT lookup_key('id', id) AS key, seq FROM events
@@ -130,8 +137,9 @@ export const MIGRATIONS: readonly Migration[] = [
           UNION ALL
           SELECT lookup_key('reference', reference) AS key, seq FROM events WHERE reference IS NOT NULL
         ) ORDER BY key, seq;
-      CREATE TABLE lookup_mark (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL);
-      INSERT INTO lookup_mark (id, seq) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events));
+      -- seq: every event up to it has its keys in lookups or lookups_young; young_from: in lookups.
+      CREATE TABLE lookup_mark (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, young_from INTEGER NOT NULL);
+      INSERT INTO lookup_mark (id, seq, young_from) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM events));
     `,
     // PostgreSQL keeps its B-tree indexes: its writes are not limited by them (BENCHMARKS.md).
     postgres: 'SELECT 1',

@@ -1,9 +1,10 @@
 /**
- * Keeps SQLite's `lookups` table (migration 2) filled, from the writer thread. An index on a
+ * Keeps SQLite's lookup tables (migration 2) filled, from the writer thread. An index on a
  * random key written event by event touches a page per event; written in sorted batches, each
  * page takes many keys at once. So the keys of new events (id, session, reference) wait here,
- * bucketed by key range, and once enough wait they are merged, a key range (slice) per
- * transaction, between commits. `lookup_mark` says up to which event every key is merged; the
+ * bucketed by key range, and once enough wait they are merged into `lookups_young`, a key range
+ * (slice) per transaction, between commits; from time to time that table moves into `lookups`
+ * (see PROMOTE_RATIO). `lookup_mark` says up to which event every key is merged; the
  * ids of the events after it are in `recent_ids` (which the last slice of a merge empties up to
  * the new mark), and readers scan those events for a session or reference (sqlite-store.ts).
  * What waits here is only a copy of the log's tail: a restarted writer reads it again.
@@ -21,9 +22,27 @@ export const MERGE_AT_KEYS = 49_152;
  * events, 256 slices (about 2 ms each) gave a tenth off p99 against 64 (about 5 ms), for the same throughput.
  */
 export const MERGE_SLICES = 256;
+/**
+ * Two levels, so a merge stays cheap however long the log: merges go into `lookups_young`, and
+ * when it covers 1/PROMOTE_RATIO as many events as `lookups` (at least PROMOTE_AT_EVENTS), it is
+ * moved into `lookups`, a key range per transaction. A merge into one table of 3 000 000 keys
+ * touched nearly every page of it for 49 000 keys; each key now goes through each level once.
+ */
+export const PROMOTE_RATIO = 8;
+export const PROMOTE_AT_EVENTS = 100_000;
+/** Keys moved per promotion transaction (about a millisecond). */
+const PROMOTE_SLICE_KEYS = 2048;
 /** After a failed slice (a full disk, say), merging waits this long before it tries again. */
 const RETRY_AFTER_MS = 1000;
 const KEY_RANGE = 2 ** 53;
+
+/** Tests use small ones, to merge and promote after a few events. */
+export interface LookupMergeSizes {
+  /** Keys waiting before a merge starts (MERGE_AT_KEYS). */
+  mergeAt?: number | undefined;
+  /** Events in `lookups_young` before it may move into `lookups` (PROMOTE_AT_EVENTS). */
+  promoteAt?: number | undefined;
+}
 
 interface TailRow {
   seq: number;
@@ -38,18 +57,28 @@ export class LookupMerge {
   private waiting = 0;
   private lastSeen: number;
   private merging: { slice: number } | undefined;
+  private promoting: { slice: number; slices: number; upTo: number } | undefined;
+  /** Events up to `mark` have their keys in the tables; those up to `youngFrom` in `lookups` itself. */
+  private mark: number;
+  private youngFrom: number;
   private retryAt = 0;
   private stopped = false;
   private readonly newerThan: Database.Statement;
   private readonly mergeSlice: Database.Transaction<(pairs: number[], order: number[], upto: number | undefined) => void>;
+  private readonly promoteSlice: Database.Transaction<(from: number, to: number, upTo: number | undefined) => void>;
+
+  private readonly mergeAt: number;
+  private readonly promoteAt: number;
 
   constructor(
     db: Database.Database,
-    private readonly mergeAt = MERGE_AT_KEYS,
+    sizes: LookupMergeSizes = {},
     private readonly onError: (error: unknown) => void = () => undefined,
   ) {
+    this.mergeAt = sizes.mergeAt ?? MERGE_AT_KEYS;
+    this.promoteAt = sizes.promoteAt ?? PROMOTE_AT_EVENTS;
     this.newerThan = db.prepare('SELECT seq, id, session_id, reference FROM events WHERE seq > ? ORDER BY seq');
-    const insert = db.prepare('INSERT OR IGNORE INTO lookups (key, seq) VALUES (?, ?)');
+    const insert = db.prepare('INSERT OR IGNORE INTO lookups_young (key, seq) VALUES (?, ?)');
     const setMark = db.prepare('UPDATE lookup_mark SET seq = max(seq, ?) WHERE id = 1');
     const forgetRecent = db.prepare('DELETE FROM recent_ids WHERE seq <= (SELECT seq FROM lookup_mark WHERE id = 1)');
     this.mergeSlice = db.transaction((pairs: number[], order: number[], upto: number | undefined) => {
@@ -59,7 +88,18 @@ export class LookupMerge {
         forgetRecent.run();
       }
     });
-    this.lastSeen = db.prepare('SELECT seq FROM lookup_mark WHERE id = 1').pluck().get() as number;
+    const moveUp = db.prepare('INSERT OR IGNORE INTO lookups (key, seq) SELECT key, seq FROM lookups_young WHERE key >= ? AND key < ? ORDER BY key, seq');
+    const dropYoung = db.prepare('DELETE FROM lookups_young WHERE key >= ? AND key < ?');
+    const setYoungFrom = db.prepare('UPDATE lookup_mark SET young_from = max(young_from, ?) WHERE id = 1');
+    this.promoteSlice = db.transaction((from: number, to: number, upTo: number | undefined) => {
+      moveUp.run(from, to);
+      dropYoung.run(from, to);
+      if (upTo !== undefined) setYoungFrom.run(upTo);
+    });
+    const state = db.prepare('SELECT seq, young_from FROM lookup_mark WHERE id = 1').get() as { seq: number; young_from: number };
+    this.mark = state.seq;
+    this.youngFrom = state.young_from;
+    this.lastSeen = state.seq;
     this.catchUp();
   }
 
@@ -85,9 +125,15 @@ export class LookupMerge {
    * keys wait. Its slices run one per turn of the thread's loop, so commits come in between.
    */
   afterCommit(): void {
-    if (this.merging || this.stopped || this.waiting < this.mergeAt || Date.now() < this.retryAt) return;
-    this.merging = { slice: 0 };
-    setImmediate(this.step);
+    if (this.merging || this.promoting || this.stopped || Date.now() < this.retryAt) return;
+    if (this.mark - this.youngFrom >= Math.max(this.promoteAt, this.youngFrom / PROMOTE_RATIO)) {
+      const slices = Math.max(1, Math.ceil((3 * (this.mark - this.youngFrom)) / PROMOTE_SLICE_KEYS));
+      this.promoting = { slice: 0, slices, upTo: this.mark };
+      setImmediate(this.promoteStep);
+    } else if (this.waiting >= this.mergeAt) {
+      this.merging = { slice: 0 };
+      setImmediate(this.step);
+    }
   }
 
   stop(): void {
@@ -121,7 +167,9 @@ export class LookupMerge {
     if (pairs.length > 0 || last) {
       const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort((a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!);
       try {
-        this.mergeSlice.immediate(pairs, order, last ? this.mergedUpTo(slice) : undefined);
+        const upTo = last ? this.mergedUpTo(slice) : undefined;
+        this.mergeSlice.immediate(pairs, order, upTo);
+        if (upTo !== undefined) this.mark = Math.max(this.mark, upTo);
       } catch (error) {
         this.merging = undefined;
         this.retryAt = Date.now() + RETRY_AFTER_MS;
@@ -137,6 +185,30 @@ export class LookupMerge {
     } else {
       merging.slice += 1;
       setImmediate(this.step);
+    }
+  };
+
+  /** Moves `lookups_young` into `lookups`, a key range per transaction; merges wait meanwhile. */
+  private readonly promoteStep = (): void => {
+    const promoting = this.promoting;
+    if (!promoting || this.stopped) return;
+    const { slice, slices, upTo } = promoting;
+    const last = slice === slices - 1;
+    try {
+      this.promoteSlice.immediate(Math.floor((slice * KEY_RANGE) / slices), last ? KEY_RANGE : Math.floor(((slice + 1) * KEY_RANGE) / slices), last ? upTo : undefined);
+    } catch (error) {
+      this.promoting = undefined;
+      this.retryAt = Date.now() + RETRY_AFTER_MS;
+      this.onError(error);
+      return;
+    }
+    if (last) {
+      this.promoting = undefined;
+      this.youngFrom = Math.max(this.youngFrom, upTo);
+      this.afterCommit();
+    } else {
+      promoting.slice += 1;
+      setImmediate(this.promoteStep);
     }
   };
 }

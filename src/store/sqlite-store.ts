@@ -8,6 +8,7 @@ import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, t
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { lookupKey, type LookupKind } from './lookup-key.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
+import type { LookupMergeSizes } from './sqlite-lookup-merge.js';
 import { CHECKPOINT_INTERVAL_MS, MERGE_ERROR, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
@@ -91,8 +92,8 @@ export interface SqliteStoreOptions {
   onWriterRestart?: (reason: string) => void;
   /** Told of each writer thread started (tests terminate it to show the store heals). */
   onWriterStart?: (thread: Worker) => void;
-  /** Keys waiting before a `lookups` merge starts; default MERGE_AT_KEYS (tests merge after a few events). */
-  lookupMergeAt?: number;
+  /** When lookups are merged and promoted (sqlite-lookup-merge.ts); tests make it often. */
+  lookupMerge?: LookupMergeSizes;
   /** Told when merging keys into `lookups` failed (it is retried; reads stay complete meanwhile). */
   onLookupMergeError?: (error: Error) => void;
 }
@@ -104,7 +105,7 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
-  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now(), lookupMergeAt: options.lookupMergeAt }, options.onWriterStart, options.onLookupMergeError);
+  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now(), lookupMerge: options.lookupMerge }, options.onWriterStart, options.onLookupMergeError);
   let writer = spawnWriter();
   try {
     await writer.ready;
@@ -178,9 +179,10 @@ function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Data
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
-  // After the mark an id is in recent_ids; before it, `lookups` has its hash (migration 2).
+  // After the mark an id is in recent_ids; before it, `lookups` or `lookups_young` has its hash (migration 2).
   const eventById = db.prepare(`SELECT * FROM events
-    WHERE seq IN (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
+    WHERE seq IN (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM lookups_young WHERE key = @key
+                  UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
@@ -198,6 +200,8 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
           // that are not merged into it yet (a short scan in seq order; see sqlite-lookup-merge.ts).
           const candidates = lookup
             ? `seq IN (SELECT seq FROM lookups WHERE key = @key AND seq > @after
+                       UNION ALL
+                       SELECT seq FROM lookups_young WHERE key = @key AND seq > @after
                        UNION ALL
                        SELECT seq FROM events WHERE seq > max(@after, (SELECT seq FROM lookup_mark)) AND ${lookup[0]} = @${lookup[0]}) AND `
             : '';

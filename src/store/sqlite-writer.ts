@@ -10,7 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { lookupKey, registerLookupKey } from './lookup-key.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
-import { LookupMerge } from './sqlite-lookup-merge.js';
+import { LookupMerge, type LookupMergeSizes } from './sqlite-lookup-merge.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
@@ -38,8 +38,7 @@ export type WriterReply =
 export interface WriterData {
   dataDir: string;
   now: string;
-  /** Keys waiting before a `lookups` merge starts (tests merge after a few events). */
-  lookupMergeAt?: number | undefined;
+  lookupMerge?: LookupMergeSizes | undefined;
 }
 
 /** An error as it crosses to the main thread: SQLite's code (SQLITE_FULL, ...) and message. */
@@ -85,7 +84,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
   }
 }
 
-function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
+function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined): void {
   // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
   // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
   const insertEvent = db.prepare(`
@@ -98,7 +97,8 @@ function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
   // then the id itself). Both are read under the write lock, so no other write comes between.
   const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
   const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
-  const mergedSeq = db.prepare('SELECT e.seq FROM lookups l JOIN events e ON e.seq = l.seq WHERE l.key = ? AND e.id = ?').pluck();
+  const mergedSeq = db.prepare(`SELECT seq FROM events WHERE id = @id AND seq IN
+    (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM lookups_young WHERE key = @key)`).pluck();
   const redeliver = db.prepare('UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries');
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
@@ -108,14 +108,14 @@ function serve(db: Database.Database, lookupMergeAt: number | undefined): void {
   const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
 
   type EventRow = { id: string; seq: number; deliveries: number };
-  const lookups = new LookupMerge(db, lookupMergeAt, (error) => parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply));
+  const lookups = new LookupMerge(db, lookupMerge, (error) => parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply));
   /** Events this transaction added, for `lookups` once it has committed. */
   let added: { seq: number; id: string; sessionId: string | null; reference: string | null }[] = [];
 
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
       const { event } = write;
-      const stored = (recentSeq.get(event.id) ?? mergedSeq.get(lookupKey('id', event.id), event.id)) as number | undefined;
+      const stored = (recentSeq.get(event.id) ?? mergedSeq.get({ id: event.id, key: lookupKey('id', event.id) })) as number | undefined;
       const row = (stored !== undefined ? redeliver.all(event.receivedAt, stored) : insertEvent.all(event))[0] as EventRow;
       if (stored === undefined) {
         insertRecent.run(row.seq, row.id);
@@ -175,7 +175,7 @@ if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
     parentPort.close();
   }
   if (db!) {
-    serve(db, data.lookupMergeAt);
+    serve(db, data.lookupMerge);
     parentPort.postMessage({ id: 0, ok: true } satisfies WriterReply);
   }
 }
