@@ -291,6 +291,32 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     }
   }, 30_000);
 
+  it('a writer thread that dies in the middle of merging leaves nothing lost: the next one takes the tail in again', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
+    const threads: import('node:worker_threads').Worker[] = [];
+    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock, lookupMerge: { mergeAt: 30, promoteAt: 40 }, onWriterStart: (t) => threads.push(t) });
+    try {
+      const events = Array.from({ length: 200 }, (_, i) => newEvent({ sessionId: `s-${i % 9}` }));
+      await Promise.all(events.slice(0, 150).map((e) => store.append(e)));
+      // Merges and promotions are still going on: stop the thread between two of their transactions.
+      await threads[0]!.terminate();
+      for (const e of events.slice(150)) await store.append(e);
+      expect(threads).toHaveLength(2);
+      await settled(dir);
+      const state = lookupsState(dir);
+      expect(state.missing).toEqual([]);
+      expect(state.stray).toEqual([]);
+      expect(state.recentIdsRight).toBe(true);
+      expect(state.notPromoted).toBe(0);
+      expect(await expectFoundAsStored(store)).toHaveLength(200);
+      // Every event is still found by its id for a redelivery.
+      for (const e of events.slice(0, 20)) expect(await store.append(e)).toMatchObject({ duplicate: true, deliveries: 2 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('migration 2 moves the id, session and reference indexes of an existing log into lookups', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const db = new Database(path.join(dir, SQLITE_FILE));
