@@ -23,10 +23,11 @@ export const MERGE_AT_KEYS = 49_152;
  */
 export const MERGE_SLICES = 256;
 /**
- * Two levels, so a merge stays cheap however long the log: merges go into `lookups_young`, and
- * when it covers 1/PROMOTE_RATIO as many events as `lookups` (at least PROMOTE_AT_EVENTS), it is
- * moved into `lookups`, a key range per transaction. A merge into one table of 3 000 000 keys
- * touched nearly every page of it for 49 000 keys; each key now goes through each level once.
+ * Two levels: merges go into `lookups_young`, and when it covers 1/PROMOTE_RATIO as many events
+ * as `lookups` (at least PROMOTE_AT_EVENTS), it is moved into `lookups`, a key range per
+ * transaction. A merge into one table of 3 000 000 keys touched nearly every page of it for
+ * 49 000 keys; now a merge touches at most the young eighth, and each key moves up once. (A
+ * merge's cost still grows with the log, eight times more slowly.)
  */
 export const PROMOTE_RATIO = 8;
 export const PROMOTE_AT_EVENTS = 100_000;
@@ -146,7 +147,7 @@ export class LookupMerge {
   }
 
   /**
-   * The mark once `slice` is merged too: every event up to it has its keys in `lookups`, as no
+   * The mark once `slice` is merged too: every event up to it has its keys in the tables, as no
    * key still waiting is older (keys that came during the merge were taken by later slices, or
    * wait for the next merge).
    */

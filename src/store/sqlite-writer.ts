@@ -93,8 +93,9 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
     VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration,
             @receivedAt, @receivedAt, 1, @rawBody)
     RETURNING id, seq, deliveries`);
-  // Unique: an event after the mark is found here; one before it through `lookups` (its hash,
-  // then the id itself). Both are read under the write lock, so no other write comes between.
+  // Deduplication: an event after the mark is found in recent_ids (UNIQUE), one before it through
+  // its id's hash in lookups or lookups_young, then the id itself. Both are read under the write
+  // lock (an IMMEDIATE transaction), so no other write comes between the check and the insert.
   const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
   const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
   const mergedSeq = db.prepare(`SELECT seq FROM events WHERE id = @id AND seq IN
