@@ -149,7 +149,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       const main = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
       const youngSeqs = db.prepare('SELECT seq FROM lookups_young').pluck().all() as number[];
       const events = db.prepare('SELECT seq, id, session_id, reference FROM events ORDER BY seq').all() as { seq: number; id: string; session_id: string | null; reference: string | null }[];
-      const held = new Set((db.prepare('SELECT key, seq FROM lookups UNION ALL SELECT key, seq FROM lookups_young').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const held = new Set((db.prepare('SELECT key, seq FROM lookup_keys').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
       const keys = (e: (typeof events)[number]) => [
         `${lookupKey('id', e.id)}/${e.seq}`,
         ...(e.session_id !== null ? [`${lookupKey('session', e.session_id)}/${e.seq}`] : []),

@@ -129,6 +129,8 @@ export const MIGRATIONS: readonly Migration[] = [
         seq INTEGER NOT NULL,
         PRIMARY KEY (key, seq)
       ) WITHOUT ROWID;
+      -- Both levels, for readers and the writer's deduplication (a key's condition reaches both indexes).
+      CREATE VIEW lookup_keys AS SELECT key, seq FROM lookups UNION ALL SELECT key, seq FROM lookups_young;
       INSERT INTO lookups (key, seq)
         SELECT key, seq FROM (
           SELECT lookup_key('id', id) AS key, seq FROM events

@@ -179,10 +179,9 @@ function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Data
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
-  // After the mark an id is in recent_ids; before it, `lookups` or `lookups_young` has its hash (migration 2).
+  // After the mark an id is in recent_ids; before it, lookup_keys has its hash (migration 2).
   const eventById = db.prepare(`SELECT * FROM events
-    WHERE seq IN (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM lookups_young WHERE key = @key
-                  UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
+    WHERE seq IN (SELECT seq FROM lookup_keys WHERE key = @key UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
@@ -196,12 +195,10 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
         const lookup = used.find(([column]) => column in LOOKUP_KINDS);
         if (!statement) {
           const where = ['seq > @after', ...used.map(([column]) => `${column} = @${column}`)].join(' AND ');
-          // A session or reference: the events `lookups` has under its key, and those after the mark
+          // A session or reference: the events lookup_keys has under its key, and those after the mark
           // that are not merged into it yet (a short scan in seq order; see sqlite-lookup-merge.ts).
           const candidates = lookup
-            ? `seq IN (SELECT seq FROM lookups WHERE key = @key AND seq > @after
-                       UNION ALL
-                       SELECT seq FROM lookups_young WHERE key = @key AND seq > @after
+            ? `seq IN (SELECT seq FROM lookup_keys WHERE key = @key AND seq > @after
                        UNION ALL
                        SELECT seq FROM events WHERE seq > max(@after, (SELECT seq FROM lookup_mark)) AND ${lookup[0]} = @${lookup[0]}) AND `
             : '';

@@ -94,12 +94,11 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
             @receivedAt, @receivedAt, 1, @rawBody)
     RETURNING id, seq, deliveries`);
   // Deduplication: an event after the mark is found in recent_ids (UNIQUE), one before it through
-  // its id's hash in lookups or lookups_young, then the id itself. Both are read under the write
+  // its id's hash in lookup_keys (both levels), then the id itself. Both are read under the write
   // lock (an IMMEDIATE transaction), so no other write comes between the check and the insert.
   const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
   const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
-  const mergedSeq = db.prepare(`SELECT seq FROM events WHERE id = @id AND seq IN
-    (SELECT seq FROM lookups WHERE key = @key UNION ALL SELECT seq FROM lookups_young WHERE key = @key)`).pluck();
+  const mergedSeq = db.prepare('SELECT seq FROM events WHERE id = @id AND seq IN (SELECT seq FROM lookup_keys WHERE key = @key)').pluck();
   const redeliver = db.prepare('UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries');
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
