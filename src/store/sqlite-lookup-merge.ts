@@ -57,8 +57,8 @@ export class LookupMerge {
   private buckets: number[][] = Array.from({ length: MERGE_SLICES }, () => []);
   private waiting = 0;
   private lastSeen: number;
-  private merging: { slice: number } | undefined;
-  private promoting: { slice: number; slices: number; upTo: number } | undefined;
+  /** The merge or promotion under way: a transaction per slice, one per turn of the thread's loop. */
+  private job: { slice: number; slices: number; run(slice: number): void; done?(): void } | undefined;
   /** Events up to `mark` have their keys in the tables; those up to `youngFrom` in `lookups` itself. */
   private mark: number;
   private youngFrom: number;
@@ -122,18 +122,17 @@ export class LookupMerge {
   }
 
   /**
-   * After a commit, and after a merge (keys kept coming meanwhile): starts a merge once enough
-   * keys wait. Its slices run one per turn of the thread's loop, so commits come in between.
+   * After a commit, and after a merge or promotion (keys kept coming meanwhile): starts a
+   * promotion when `lookups_young` is due to move up, else a merge once enough keys wait.
    */
   afterCommit(): void {
-    if (this.merging || this.promoting || this.stopped || Date.now() < this.retryAt) return;
+    if (this.job || this.stopped || Date.now() < this.retryAt) return;
     if (this.mark - this.youngFrom >= Math.max(this.promoteAt, this.youngFrom / PROMOTE_RATIO)) {
-      const slices = Math.max(1, Math.ceil((3 * (this.mark - this.youngFrom)) / PROMOTE_SLICE_KEYS));
-      this.promoting = { slice: 0, slices, upTo: this.mark };
-      setImmediate(this.promoteStep);
+      const upTo = this.mark;
+      const slices = Math.max(1, Math.ceil((3 * (upTo - this.youngFrom)) / PROMOTE_SLICE_KEYS));
+      this.start(slices, (slice) => this.promoteRange(slice, slices, upTo), () => (this.youngFrom = Math.max(this.youngFrom, upTo)));
     } else if (this.waiting >= this.mergeAt) {
-      this.merging = { slice: 0 };
-      setImmediate(this.step);
+      this.start(MERGE_SLICES, (slice) => this.mergeBucket(slice));
     }
   }
 
@@ -159,57 +158,50 @@ export class LookupMerge {
     return upTo;
   }
 
-  private readonly step = (): void => {
-    const merging = this.merging;
-    if (!merging || this.stopped) return;
-    const { slice } = merging;
-    const last = slice === MERGE_SLICES - 1;
-    const pairs = this.buckets[slice]!;
-    if (pairs.length > 0 || last) {
-      const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort((a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!);
-      try {
-        const upTo = last ? this.mergedUpTo(slice) : undefined;
-        this.mergeSlice.immediate(pairs, order, upTo);
-        if (upTo !== undefined) this.mark = Math.max(this.mark, upTo);
-      } catch (error) {
-        this.merging = undefined;
-        this.retryAt = Date.now() + RETRY_AFTER_MS;
-        this.onError(error);
-        return;
-      }
-      this.buckets[slice] = [];
-      this.waiting -= pairs.length / 2;
-    }
-    if (last) {
-      this.merging = undefined;
-      this.afterCommit();
-    } else {
-      merging.slice += 1;
-      setImmediate(this.step);
-    }
-  };
+  private start(slices: number, run: (slice: number) => void, done?: () => void): void {
+    this.job = { slice: 0, slices, run, done };
+    setImmediate(this.step);
+  }
 
-  /** Moves `lookups_young` into `lookups`, a key range per transaction; merges wait meanwhile. */
-  private readonly promoteStep = (): void => {
-    const promoting = this.promoting;
-    if (!promoting || this.stopped) return;
-    const { slice, slices, upTo } = promoting;
-    const last = slice === slices - 1;
+  private readonly step = (): void => {
+    const job = this.job;
+    if (!job || this.stopped) return;
     try {
-      this.promoteSlice.immediate(Math.floor((slice * KEY_RANGE) / slices), last ? KEY_RANGE : Math.floor(((slice + 1) * KEY_RANGE) / slices), last ? upTo : undefined);
+      job.run(job.slice);
     } catch (error) {
-      this.promoting = undefined;
+      // What was merged or moved stays; the job starts over (idempotent) after RETRY_AFTER_MS.
+      this.job = undefined;
       this.retryAt = Date.now() + RETRY_AFTER_MS;
       this.onError(error);
       return;
     }
-    if (last) {
-      this.promoting = undefined;
-      this.youngFrom = Math.max(this.youngFrom, upTo);
-      this.afterCommit();
-    } else {
-      promoting.slice += 1;
-      setImmediate(this.promoteStep);
+    job.slice += 1;
+    if (job.slice < job.slices) {
+      setImmediate(this.step);
+      return;
     }
+    this.job = undefined;
+    job.done?.();
+    this.afterCommit();
   };
+
+  /** Moves one key range of `lookups_young` into `lookups`; the last one records how far that reaches. */
+  private promoteRange(slice: number, slices: number, upTo: number): void {
+    const last = slice === slices - 1;
+    const from = Math.floor((slice * KEY_RANGE) / slices);
+    this.promoteSlice.immediate(from, last ? KEY_RANGE : Math.floor(((slice + 1) * KEY_RANGE) / slices), last ? upTo : undefined);
+  }
+
+  /** Merges one bucket (a key range) into `lookups_young`; the last one moves the mark. */
+  private mergeBucket(slice: number): void {
+    const last = slice === MERGE_SLICES - 1;
+    const pairs = this.buckets[slice]!;
+    if (pairs.length === 0 && !last) return;
+    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort((a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!);
+    const upTo = last ? this.mergedUpTo(slice) : undefined;
+    this.mergeSlice.immediate(pairs, order, upTo);
+    if (upTo !== undefined) this.mark = Math.max(this.mark, upTo);
+    this.buckets[slice] = [];
+    this.waiting -= pairs.length / 2;
+  }
 }
