@@ -203,14 +203,20 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     return all;
   }
 
-  /** Waits until merging has stopped (the mark stays put), having moved at least once. */
+  /**
+   * Waits until merging and promoting have stopped: the tables stay the same for 300 ms (the
+   * mark alone stays put during a promotion), having merged at least once.
+   */
   async function settled(dir: string) {
-    let last = -1;
-    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 200))) {
-      const { mark } = lookupsState(dir);
-      if (mark > 0 && mark === last) return;
+    let last = '';
+    for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 300))) {
+      const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
+      const now = JSON.stringify(db.prepare(`SELECT (SELECT seq FROM lookup_mark) AS mark, (SELECT young_from FROM lookup_mark) AS young_from,
+        (SELECT count(*) FROM lookups) AS main, (SELECT count(*) FROM lookups_young) AS young, (SELECT count(*) FROM recent_ids) AS recent`).get());
+      db.close();
+      if (now === last && JSON.parse(now).mark > 0) return;
       if (Date.now() - started > 10_000) throw new Error('merging did not settle');
-      last = mark;
+      last = now;
     }
   }
 
