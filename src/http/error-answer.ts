@@ -48,7 +48,11 @@ export function jsonAnswer(status: number, body: unknown): (res: ServerResponse,
   return (res, extra) => res.writeHead(status, extra ? { ...extra, ...headers } : headers).end(bytes);
 }
 
-/** Writes a JSON answer once. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  jsonAnswer(status, body)(res, headers);
+/** Writes an error's answer, or cuts the connection if an answer had already begun. */
+export function sendErrorAnswer(res: ServerResponse, answer: ErrorAnswer): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  jsonAnswer(answer.status, answer.body)(res, answer.headers);
 }

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
-import { errorAnswer, sendJson } from './error-answer.js';
+import { errorAnswer, sendErrorAnswer } from './error-answer.js';
 
 /**
  * Express's last handler, for the routes Express serves (OAuth token, health, not found): the
@@ -11,10 +11,6 @@ export function errorHandler(logger: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
     const answer = errorAnswer(error);
     if (answer.unexpected) logger.error({ err: error, path: req.path, requestId: res.locals.requestId }, 'unhandled error');
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    sendJson(res, answer.status, answer.body, answer.headers);
+    sendErrorAnswer(res, answer);
   };
 }

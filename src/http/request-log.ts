@@ -43,21 +43,20 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
     const started = process.hrtime.bigint();
     const id = assignRequestId(req, res);
     const write = () => {
-      const f = fields;
-      const outcome = f.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
+      const outcome = fields.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeRequest(provider, outcome, seconds);
       const line = {
         outcome,
         status: res.headersSent ? res.statusCode : null,
-        sessionId: f.sessionId ?? null,
-        eventId: f.eventId ?? null,
-        integration: f.integration,
-        deliveries: f.deliveries,
+        sessionId: fields.sessionId ?? null,
+        eventId: fields.eventId ?? null,
+        integration: fields.integration,
+        deliveries: fields.deliveries,
         durationMs: seconds * 1000,
         requestId: id,
         method: req.method,
-        ...(f.reason ? { reason: f.reason } : {}),
+        ...(fields.reason ? { reason: fields.reason } : {}),
       };
       const level = outcome === 'store_unavailable' ? 'error' : res.statusCode >= 400 || outcome === 'aborted' ? 'warn' : 'info';
       log[level](line, `${provider} webhook ${outcome}`);

@@ -7,7 +7,7 @@ import type { Provider } from '../providers/provider.js';
 import { receive } from '../providers/receive.js';
 import type { EventStore } from '../store/event-store.js';
 import type { AuthFailureLimiter } from './auth-failure-limiter.js';
-import { errorAnswer, jsonAnswer, sendJson } from './error-answer.js';
+import { errorAnswer, jsonAnswer, sendErrorAnswer } from './error-answer.js';
 import { readBody } from './read-body.js';
 import { webhookRequestLog, type WebhookLogFields } from './request-log.js';
 
@@ -100,11 +100,7 @@ export function webhookHandler(provider: Provider, deps: WebhookRouteDeps): Webh
       Object.assign(fields, { outcome: failure.outcome, reason: failure.reason });
       if (failure.sessionId !== undefined) fields.sessionId = failure.sessionId;
       if (failure.unexpected) deps.logger.error({ err: error, path: req.url, requestId }, 'unhandled error');
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      sendJson(res, failure.status, failure.body, failure.headers);
+      sendErrorAnswer(res, failure);
     });
   };
 }
