@@ -220,6 +220,17 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     }
   }
 
+  /** Once merging has settled: every key up to the mark in place, none stray, recent_ids exact, promotions complete. */
+  async function expectLookupsWhole(dir: string) {
+    await settled(dir);
+    const state = lookupsState(dir);
+    expect(state.missing).toEqual([]);
+    expect(state.stray).toEqual([]);
+    expect(state.recentIdsRight).toBe(true);
+    expect(state.notPromoted).toBe(0);
+    return state;
+  }
+
   it('finds every event by session and reference, merged or not yet, across merges, a redelivery, a restart and the read-only reader', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const open = () => openSqliteStore({ dataDir: dir, batchMax: 16, clock, lookupMerge: { mergeAt: 40, promoteAt: 30 } });
@@ -236,24 +247,14 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       await settled(dir);
       // A redelivery counts on the event found by its id: no second row, no second key.
       expect(await store.append(first[3]!)).toMatchObject({ duplicate: true, deliveries: 2 });
-      let state = lookupsState(dir);
-      expect(state.missing).toEqual([]);
-      expect(state.stray).toEqual([]);
-      expect(state.recentIdsRight).toBe(true);
-      expect(state.mark).toBeGreaterThan(0);
+      expect((await expectLookupsWhole(dir)).mark).toBeGreaterThan(0);
       expect(await expectFoundAsStored(store)).toHaveLength(150);
 
       // Restarted with keys not merged yet: the writer takes them in again from the log.
       await store.close();
       store = await open();
       await Promise.all(some(100).map((e) => store.append(e)));
-      await settled(dir);
-      state = lookupsState(dir);
-      expect(state.missing).toEqual([]);
-      expect(state.stray).toEqual([]);
-      expect(state.recentIdsRight).toBe(true);
-      expect(state.youngFrom).toBeGreaterThan(0);
-      expect(state.notPromoted).toBe(0);
+      expect((await expectLookupsWhole(dir)).youngFrom).toBeGreaterThan(0);
       // Every event is found by its id, merged or not, and a redelivery of an old one counts on it.
       for (const e of await expectFoundAsStored(store)) expect((await store.getEvent(e.id))?.seq).toBe(e.seq);
       expect(await store.append(first[0]!)).toMatchObject({ duplicate: true, deliveries: 2 });
@@ -284,12 +285,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       const stored = await expectFoundAsStored(a);
       expect(stored).toHaveLength(180);
       expect(stored.filter((e) => e.deliveries === 4).map((e) => e.id)).toEqual(events.map((e) => e.id));
-      await settled(dir);
-      const state = lookupsState(dir);
-      expect(state.missing).toEqual([]);
-      expect(state.stray).toEqual([]);
-      expect(state.youngFrom).toBeGreaterThan(0);
-      expect(state.notPromoted).toBe(0);
+      expect((await expectLookupsWhole(dir)).youngFrom).toBeGreaterThan(0);
     } finally {
       await a.close();
       await b.close();
@@ -308,12 +304,7 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       await threads[0]!.terminate();
       for (const e of events.slice(150)) await store.append(e);
       expect(threads).toHaveLength(2);
-      await settled(dir);
-      const state = lookupsState(dir);
-      expect(state.missing).toEqual([]);
-      expect(state.stray).toEqual([]);
-      expect(state.recentIdsRight).toBe(true);
-      expect(state.notPromoted).toBe(0);
+      await expectLookupsWhole(dir);
       expect(await expectFoundAsStored(store)).toHaveLength(200);
       // Every event is still found by its id for a redelivery.
       for (const e of events.slice(0, 20)) expect(await store.append(e)).toMatchObject({ duplicate: true, deliveries: 2 });
