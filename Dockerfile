@@ -1,20 +1,21 @@
 # syntax=docker/dockerfile:1
-# Build: compile TypeScript and the better-sqlite3 addon, then drop dev dependencies.
-# The full image has python3, make and g++ for node-gyp; the runtime image is the slim one of the
-# same Node release and Debian (bookworm), so the compiled addon matches its glibc and ABI.
-FROM node:20.20.2-bookworm AS build
+# Build: compile TypeScript, then drop dev dependencies. better-sqlite3 13 ships prebuilt addons
+# for Node 24 inside its package; the full image still has python3, make and g++ should it need to
+# compile. The runtime image is the slim one of the same Node release and Debian (bookworm), so the
+# addon matches its glibc and ABI.
+FROM node:24.21.0-bookworm AS build
 WORKDIR /app
-# better-sqlite3 12 compiles from source here; the official images keep Node's headers in /usr/local.
+# The official images keep Node's headers in /usr/local, for a compile from source.
 ENV npm_config_nodedir=/usr/local
 COPY package.json package-lock.json .npmrc ./
-# npm 10 can print "Exit handler never called!" and still exit 0: prove the addon loads.
+# Prove the addon loads before going on (an install can print an error and still exit 0).
 RUN npm ci && node -e "new (require('better-sqlite3'))(':memory:').close()"
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev && node -e "new (require('better-sqlite3'))(':memory:').close()"
 
 # Runtime: production dependencies and the compiled JavaScript only, as the non-root node user (uid 1000).
-FROM node:20.20.2-bookworm-slim AS runtime
+FROM node:24.21.0-bookworm-slim AS runtime
 # A smaller young generation (8 MiB semi-spaces, V8's default is 16): a webhook's garbage dies
 # young, and resident memory under load stays ~20 MB lower (BENCHMARKS.md). Same flag as `npm start`.
 ENV NODE_ENV=production \

@@ -48,7 +48,13 @@ for (const dir of Object.values(builds)) {
 const events = Number(opt.events);
 const connections = Number(opt.connections);
 
-interface Measured { rps: number; p99: number; loopUs: number; processUs: number; rssMb: number }
+interface Measured {
+  rps: number;
+  p99: number;
+  loopUs: number;
+  processUs: number;
+  rssMb: number;
+}
 
 /** The node arguments of `npm start` (or the flags given), with the build's main.js for dist/main.js. */
 function argsFor(dir: string, nodeFlags: string | undefined): string[] {
@@ -73,7 +79,13 @@ async function runOnce(dir: string, nodeFlags: string | undefined, template: str
     await service.exited;
     const requests = run.rps * Number(opt.duration);
     // Clock ticks are 10 ms: 10 000 µs each.
-    return { rps: run.rps, p99: run.p99, loopUs: ((after.loop - before.loop) * 10_000) / requests, processUs: ((after.all - before.all) * 10_000) / requests, rssMb: rss };
+    return {
+      rps: run.rps,
+      p99: run.p99,
+      loopUs: ((after.loop - before.loop) * 10_000) / requests,
+      processUs: ((after.all - before.all) * 10_000) / requests,
+      rssMb: rss,
+    };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -87,8 +99,12 @@ if (events > 0) {
   console.log(`prefilled ${events} events in ${((performance.now() - started) / 1000).toFixed(1)} s (each run gets a copy)`);
 }
 const results: Record<'A' | 'B', Measured[]> = { A: [], B: [] };
-console.log(`A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored${opt['a-data'] || opt['b-data'] ? ` (data: A ${opt['a-data'] ?? 'as above'}, B ${opt['b-data'] ?? 'as above'})` : ''}`);
-console.log(`  ${'run'.padEnd(6)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop µs'.padStart(8)} ${'proc µs'.padStart(8)} ${'rss MB'.padStart(8)}`);
+console.log(
+  `A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored${opt['a-data'] || opt['b-data'] ? ` (data: A ${opt['a-data'] ?? 'as above'}, B ${opt['b-data'] ?? 'as above'})` : ''}`,
+);
+console.log(
+  `  ${'run'.padEnd(6)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop µs'.padStart(8)} ${'proc µs'.padStart(8)} ${'rss MB'.padStart(8)}`,
+);
 try {
   for (let pair = 1; pair <= Number(opt.pairs); pair += 1) {
     for (const build of ['A', 'B'] as const) {
@@ -106,8 +122,12 @@ console.log('\nMedians');
 for (const build of ['A', 'B'] as const) {
   const r = results[build];
   const med = (f: (m: Measured) => number) => median(r.map(f));
-  console.log(`  ${build}: ${med((m) => m.rps).toFixed(0)} req/s, p99 ${med((m) => m.p99).toFixed(1)} ms, event loop ${med((m) => m.loopUs).toFixed(0)} µs/request, process ${med((m) => m.processUs).toFixed(0)} µs/request, peak RSS ${med((m) => m.rssMb).toFixed(0)} MB`);
+  console.log(
+    `  ${build}: ${med((m) => m.rps).toFixed(0)} req/s, p99 ${med((m) => m.p99).toFixed(1)} ms, event loop ${med((m) => m.loopUs).toFixed(0)} µs/request, process ${med((m) => m.processUs).toFixed(0)} µs/request, peak RSS ${med((m) => m.rssMb).toFixed(0)} MB`,
+  );
 }
 const ratios = (f: (m: Measured) => number) => results.A.map((a, i) => (f(results.B[i]!) / f(a)).toFixed(2)).join(' ');
-console.log(`B/A by pair: req/s ${ratios((m) => m.rps)}; p99 ${ratios((m) => m.p99)}; event-loop CPU per request ${ratios((m) => m.loopUs)}`);
+console.log(
+  `B/A by pair: req/s ${ratios((m) => m.rps)}; p99 ${ratios((m) => m.p99)}; event-loop CPU per request ${ratios((m) => m.loopUs)}`,
+);
 console.log(`B/A median: req/s ${median(results.A.map((a, i) => results.B[i]!.rps / a.rps)).toFixed(2)}x`);

@@ -5,9 +5,13 @@
 import express from 'express';
 
 const app = express();
-app.post(['/webhooks/veriff/ine-registry', '/webhooks/incode/ine-scraping'], express.raw({ type: () => true, limit: '256kb' }), (_req, res) => {
-  res.status(200).json({ status: 'success' });
-});
+app.post(
+  ['/webhooks/veriff/ine-registry', '/webhooks/incode/ine-scraping'],
+  express.raw({ type: () => true, limit: '256kb' }),
+  (_req, res) => {
+    res.status(200).json({ status: 'success' });
+  },
+);
 const server = app.listen(Number(process.argv[2] ?? 0), '127.0.0.1', () => {
   process.stdout.write(`listening ${(server.address() as { port: number }).port}\n`);
 });

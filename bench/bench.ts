@@ -36,7 +36,18 @@ const sizes = opt.quick ? [0] : opt.sizes.split(',').map(Number);
 /** Acknowledged deliveries looked up by session afterwards, through the read path. */
 const LOOKUP_SAMPLE = 2000;
 
-interface SizeResult { label: string; startupMs: number; rps: number[]; ratios: number[]; p99ratios: number[]; bareP99: number; serviceP99: number; rssMax: number; lost: number; acked: number }
+interface SizeResult {
+  label: string;
+  startupMs: number;
+  rps: number[];
+  ratios: number[];
+  p99ratios: number[];
+  bareP99: number;
+  serviceP99: number;
+  rssMax: number;
+  lost: number;
+  acked: number;
+}
 
 async function benchOne(label: string, size: number, backend: { databaseUrl?: string }): Promise<SizeResult> {
   const work = mkdtempSync(path.join(tmpdir(), 'ine-bench-'));
@@ -48,16 +59,34 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
     }
     const env = await serviceEnv(work, backend.databaseUrl);
     const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), SERVICE_READY);
-    const bare = await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'bare.log'), /listening (\d+)/);
+    const bare = await startServer(
+      ['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())],
+      {},
+      path.join(work, 'bare.log'),
+      /listening (\d+)/,
+    );
     console.log(`  service started in ${service.startupMs.toFixed(0)} ms`);
     await load(bare.url, 2, connections);
     const warm = await load(service.url, 2, connections);
     const acked = [...warm.acked];
 
-    const out: SizeResult = { label, startupMs: service.startupMs, rps: [], ratios: [], p99ratios: [], bareP99: 0, serviceP99: 0, rssMax: 0, lost: 0, acked: 0 };
+    const out: SizeResult = {
+      label,
+      startupMs: service.startupMs,
+      rps: [],
+      ratios: [],
+      p99ratios: [],
+      bareP99: 0,
+      serviceP99: 0,
+      rssMax: 0,
+      lost: 0,
+      acked: 0,
+    };
     const bareP99s: number[] = [];
     const serviceP99s: number[] = [];
-    console.log(`  ${'round'.padEnd(6)} ${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(8)} ${'rss MB'.padStart(8)}   ratio (service/bare)`);
+    console.log(
+      `  ${'round'.padEnd(6)} ${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(8)} ${'rss MB'.padStart(8)}   ratio (service/bare)`,
+    );
     for (let r = 1; r <= rounds; r += 1) {
       const order = r % 2 ? (['bare', 'service'] as const) : (['service', 'bare'] as const);
       const runs: Record<string, Run> = {};
@@ -71,7 +100,9 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
           acked.push(...runs.service!.acked);
         }
         const x = runs[target]!;
-        console.log(`  ${String(r).padEnd(6)} ${target.padEnd(8)} ${fmt(x.rps)} ${fmt(x.p50, 1)} ${fmt(x.p99, 1)} ${fmt(x.max, 1)} ${fmt(x.errors)} ${target === 'service' ? fmt(rssPeak, 0) : ''.padStart(8)}`);
+        console.log(
+          `  ${String(r).padEnd(6)} ${target.padEnd(8)} ${fmt(x.rps)} ${fmt(x.p50, 1)} ${fmt(x.p99, 1)} ${fmt(x.max, 1)} ${fmt(x.errors)} ${target === 'service' ? fmt(rssPeak, 0) : ''.padStart(8)}`,
+        );
       }
       const ratio = runs.service!.rps / runs.bare!.rps;
       const p99ratio = runs.service!.p99 / Math.max(runs.bare!.p99, 1);
@@ -122,7 +153,9 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
   }
 }
 
-console.log(`ine-webhooks benchmark: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${connections} connections, ${rounds} rounds × ${duration} s per target`);
+console.log(
+  `ine-webhooks benchmark: node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; ${connections} connections, ${rounds} rounds × ${duration} s per target`,
+);
 const results: SizeResult[] = [];
 for (const size of sizes) {
   console.log(`\nSQLite (WAL, synchronous=FULL), ${size.toLocaleString('en')} events already stored`);
@@ -147,14 +180,20 @@ if (opt.postgres) {
 }
 
 console.log('\nSummary (medians over rounds; ratios against the bare endpoint measured in the same round)');
-console.log(`  ${'case'.padEnd(28)} ${'req/s'.padStart(8)} ${'thru'.padStart(6)} ${'p99 ms'.padStart(8)} ${'bare p99'.padStart(9)} ${'p99'.padStart(6)} ${'rss MB'.padStart(7)} ${'start ms'.padStart(9)} ${'lost'.padStart(5)}`);
+console.log(
+  `  ${'case'.padEnd(28)} ${'req/s'.padStart(8)} ${'thru'.padStart(6)} ${'p99 ms'.padStart(8)} ${'bare p99'.padStart(9)} ${'p99'.padStart(6)} ${'rss MB'.padStart(7)} ${'start ms'.padStart(9)} ${'lost'.padStart(5)}`,
+);
 for (const r of results) {
-  console.log(`  ${r.label.padEnd(28)} ${fmt(median(r.rps))} ${(median(r.ratios).toFixed(2) + 'x').padStart(6)} ${fmt(r.serviceP99, 1)} ${r.bareP99.toFixed(1).padStart(9)} ${(median(r.p99ratios).toFixed(2) + 'x').padStart(6)} ${r.rssMax.toFixed(0).padStart(7)} ${r.startupMs.toFixed(0).padStart(9)} ${String(r.lost).padStart(5)}`);
+  console.log(
+    `  ${r.label.padEnd(28)} ${fmt(median(r.rps))} ${(median(r.ratios).toFixed(2) + 'x').padStart(6)} ${fmt(r.serviceP99, 1)} ${r.bareP99.toFixed(1).padStart(9)} ${(median(r.p99ratios).toFixed(2) + 'x').padStart(6)} ${r.rssMax.toFixed(0).padStart(7)} ${r.startupMs.toFixed(0).padStart(9)} ${String(r.lost).padStart(5)}`,
+  );
 }
 const base = results[0]!;
 // Growth compares SQLite with a larger log against SQLite empty (PostgreSQL is a different store).
 for (const r of results.slice(1).filter((x) => x.label.startsWith('sqlite'))) {
-  console.log(`  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty, p99 ${(r.serviceP99 / base.serviceP99).toFixed(2)}x of empty`);
+  console.log(
+    `  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty, p99 ${(r.serviceP99 / base.serviceP99).toFixed(2)}x of empty`,
+  );
 }
 const lost = results.reduce((n, r) => n + r.lost, 0);
 if (lost > 0) {

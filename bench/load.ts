@@ -25,8 +25,15 @@ export function startArgs(): string[] {
 /** The service's environment for a benchmark: embedded SQLite in dataDir unless databaseUrl. */
 export async function serviceEnv(dataDir: string, databaseUrl?: string): Promise<Record<string, string>> {
   return {
-    NODE_ENV: 'production', DATA_DIR: dataDir, PORT: String(await freePort()), ADMIN_PORT: String(await freePort()), HOST: '127.0.0.1',
-    VERIFF_SHARED_SECRET: SECRET, INCODE_HEADER_NAME: 'x-webhook-secret', INCODE_HEADER_SECRET: HEADER_SECRET, LOG_LEVEL: 'info',
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    PORT: String(await freePort()),
+    ADMIN_PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    VERIFF_SHARED_SECRET: SECRET,
+    INCODE_HEADER_NAME: 'x-webhook-secret',
+    INCODE_HEADER_SECRET: HEADER_SECRET,
+    LOG_LEVEL: 'info',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
 }
@@ -41,20 +48,30 @@ export function cpuTicks(pid: number, tid?: number): number {
   return Number(fields[11]) + Number(fields[12]);
 }
 
-export const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
   });
-});
 
-export interface Started { child: ChildProcess; url: string; startupMs: number; exited: Promise<number | null> }
+export interface Started {
+  child: ChildProcess;
+  url: string;
+  startupMs: number;
+  exited: Promise<number | null>;
+}
 
 /** Spawns a server whose stdout goes to a file (as a container's log driver would take it); waits for its first line naming the port. */
 export async function startServer(argv: string[], env: Record<string, string>, logFile: string, ready: RegExp): Promise<Started> {
   const fd = openSync(logFile, 'w');
   const started = performance.now();
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', fd, 'inherit'] });
+  const child = spawn(process.execPath, argv, {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', fd, 'inherit'],
+  });
   closeSync(fd);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   for (;;) {
@@ -72,7 +89,14 @@ export function veriffBody(): { body: string; sessionId: string } {
   return { body, sessionId };
 }
 
-export interface Run { rps: number; p50: number; p99: number; max: number; errors: number; acked: string[] }
+export interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  acked: string[];
+}
 
 /** One autocannon run; three Veriff deliveries (HMAC) to one Incode (custom header), all unique. */
 export async function load(url: string, seconds: number, connections = 50): Promise<Run> {
@@ -95,7 +119,11 @@ export async function load(url: string, seconds: number, connections = 50): Prom
     setupRequest(req: Record<string, unknown>, context: Record<string, unknown>) {
       const sessionId = randomUUID();
       context.sessionId = sessionId;
-      return { ...req, body: JSON.stringify(sampleIncodeIneScraping('FINISHED', sessionId, 'customer-x')), headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET } };
+      return {
+        ...req,
+        body: JSON.stringify(sampleIncodeIneScraping('FINISHED', sessionId, 'customer-x')),
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': HEADER_SECRET },
+      };
     },
     onResponse: veriff.onResponse,
   };
@@ -117,4 +145,3 @@ export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : 0;
 }
-

@@ -24,10 +24,22 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
       const time = new Date(Date.UTC(2026, 0, 1) + i * 1000);
       const at = time.toISOString();
       const payload = JSON.stringify(
-        veriff ? sampleVeriffIneRegistry(time, { sessionId, vendorData: `customer-${i}` }) : sampleIncodeIneScraping('FINISHED', sessionId, `customer-${i}`),
+        veriff
+          ? sampleVeriffIneRegistry(time, { sessionId, vendorData: `customer-${i}` })
+          : sampleIncodeIneScraping('FINISHED', sessionId, `customer-${i}`),
       );
-      insert.run(createHash('sha256').update(`prefill-${i}-${sessionId}`).digest('hex'), veriff ? 'veriff' : 'incode', veriff ? 'ine_registry' : 'ine_scraping',
-        sessionId, `customer-${i}`, veriff ? 'valid' : 'FINISHED', veriff ? null : 'static-header', at, at, payload);
+      insert.run(
+        createHash('sha256').update(`prefill-${i}-${sessionId}`).digest('hex'),
+        veriff ? 'veriff' : 'incode',
+        veriff ? 'ine_registry' : 'ine_scraping',
+        sessionId,
+        `customer-${i}`,
+        veriff ? 'valid' : 'FINISHED',
+        veriff ? null : 'static-header',
+        at,
+        at,
+        payload,
+      );
     }
   });
   for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));
@@ -35,7 +47,8 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
   // those of the newest events, half as many as make a promotion due (its average between two).
   registerLookupKey(db);
   const young = Math.floor(Math.min(count, Math.max(PROMOTE_AT_EVENTS, count / PROMOTE_RATIO)) / 2);
-  const keys = (table: string, where: string) => db.exec(`INSERT OR IGNORE INTO ${table} (key, seq)
+  const keys = (table: string, where: string) =>
+    db.exec(`INSERT OR IGNORE INTO ${table} (key, seq)
     SELECT key, seq FROM (
       SELECT lookup_key('id', id) AS key, seq FROM events WHERE ${where}
       UNION ALL

@@ -26,7 +26,13 @@ function openSocket(port: number, onOpen?: (s: Socket) => void): Promise<{ socke
 describe('slow and abusive clients', () => {
   it('idle, trickling and never-finishing connections are cut off by the timeouts; a good sender is unaffected', async () => {
     const data = tempDir('ine-abuse-');
-    const service = await startProcess({ DATA_DIR: data.dir, ...SERVICE_SECRETS, HEADERS_TIMEOUT_MS: '2000', REQUEST_TIMEOUT_MS: '4000', KEEP_ALIVE_TIMEOUT_MS: '2000' });
+    const service = await startProcess({
+      DATA_DIR: data.dir,
+      ...SERVICE_SECRETS,
+      HEADERS_TIMEOUT_MS: '2000',
+      REQUEST_TIMEOUT_MS: '4000',
+      KEEP_ALIVE_TIMEOUT_MS: '2000',
+    });
     const port = Number(new URL(service.url).port);
     const timers: NodeJS.Timeout[] = [];
     try {
@@ -38,15 +44,35 @@ describe('slow and abusive clients', () => {
         idle.push(...(await Promise.all(Array.from({ length: Math.min(250, IDLE - i) }, () => openSocket(port)))));
         await new Promise((r) => setTimeout(r, 50));
       }
-      const headerTricklers = await Promise.all(Array.from({ length: TRICKLERS }, () => openSocket(port, (s) => {
-        const text = `POST /webhooks/veriff/ine-registry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${'X-Pad: y\r\n'.repeat(200)}`;
-        let i = 0;
-        timers.push(setInterval(() => { if (!s.destroyed && i < text.length) s.write(text[i++]!); }, 100));
-      })));
-      const bodyTricklers = await Promise.all(Array.from({ length: TRICKLERS }, () => openSocket(port, (s) => {
-        s.write('POST /webhooks/veriff/ine-registry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nX-Hmac-Signature: ' + 'a'.repeat(64) + '\r\n\r\n');
-        timers.push(setInterval(() => { if (!s.destroyed) s.write('{'); }, 100));
-      })));
+      const headerTricklers = await Promise.all(
+        Array.from({ length: TRICKLERS }, () =>
+          openSocket(port, (s) => {
+            const text = `POST /webhooks/veriff/ine-registry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n${'X-Pad: y\r\n'.repeat(200)}`;
+            let i = 0;
+            timers.push(
+              setInterval(() => {
+                if (!s.destroyed && i < text.length) s.write(text[i++]!);
+              }, 100),
+            );
+          }),
+        ),
+      );
+      const bodyTricklers = await Promise.all(
+        Array.from({ length: TRICKLERS }, () =>
+          openSocket(port, (s) => {
+            s.write(
+              'POST /webhooks/veriff/ine-registry HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nX-Hmac-Signature: ' +
+                'a'.repeat(64) +
+                '\r\n\r\n',
+            );
+            timers.push(
+              setInterval(() => {
+                if (!s.destroyed) s.write('{');
+              }, 100),
+            );
+          }),
+        ),
+      );
 
       // Meanwhile a vendor delivers as usual.
       const good = makeDeliveries(SHORT ? 100 : 300);
@@ -64,7 +90,14 @@ describe('slow and abusive clients', () => {
       const headerClosed = await Promise.all(headerTricklers.map((c) => c.closedAt));
       const bodyClosed = await Promise.all(bodyTricklers.map((c) => c.closedAt));
       const slowest = Math.max(...idleClosed, ...headerClosed, ...bodyClosed) - started;
-      report('slow and abusive clients', { idleConnections: IDLE, headerTricklers: TRICKLERS, bodyTricklers: TRICKLERS, goodDeliveries: good.length, goodP99Ms: p99, allCutOffWithinMs: slowest });
+      report('slow and abusive clients', {
+        idleConnections: IDLE,
+        headerTricklers: TRICKLERS,
+        bodyTricklers: TRICKLERS,
+        goodDeliveries: good.length,
+        goodP99Ms: p99,
+        allCutOffWithinMs: slowest,
+      });
       expect(p99).toBeLessThan(1000);
       // Headers within 2 s, whole request within 4 s; the server checks about every second.
       expect(slowest).toBeLessThan(12_000);
@@ -78,23 +111,41 @@ describe('slow and abusive clients', () => {
 
   it('repeated authentication failures from one address get 429 + Retry-After; other senders are not slowed', async () => {
     const data = tempDir('ine-limit-');
-    const service = await startProcess({ DATA_DIR: data.dir, ...SERVICE_SECRETS, HOST: '0.0.0.0', AUTH_FAILURE_LIMIT: '20', AUTH_FAILURE_WINDOW_SECONDS: '60' });
+    const service = await startProcess({
+      DATA_DIR: data.dir,
+      ...SERVICE_SECRETS,
+      HOST: '0.0.0.0',
+      AUTH_FAILURE_LIMIT: '20',
+      AUTH_FAILURE_WINDOW_SECONDS: '60',
+    });
     const port = Number(new URL(service.url).port);
     // Distinct real source addresses on loopback (127.0.0.0/8 all reach this host).
     const from = (localAddress: string, body: string, signature: string) =>
       new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, localAddress, method: 'POST', path: '/webhooks/veriff/ine-registry', agent: false,
-          headers: { 'content-type': 'application/json', 'x-hmac-signature': signature, 'content-length': Buffer.byteLength(body) } }, (res) => {
-          res.resume();
-          res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] }));
-        });
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            localAddress,
+            method: 'POST',
+            path: '/webhooks/veriff/ine-registry',
+            agent: false,
+            headers: { 'content-type': 'application/json', 'x-hmac-signature': signature, 'content-length': Buffer.byteLength(body) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] }));
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });
     try {
       const statuses: number[] = [];
       let retryAfter: string | undefined;
-      const good = makeDeliveries(53).filter((d) => d.path.includes('veriff')).slice(0, 40);
+      const good = makeDeliveries(53)
+        .filter((d) => d.path.includes('veriff'))
+        .slice(0, 40);
       let goodOk = 0;
       await Promise.all([
         (async () => {
@@ -111,7 +162,12 @@ describe('slow and abusive clients', () => {
           }
         })(),
       ]);
-      report('rate limit on authentication failures', { failuresSent: 40, answered401: statuses.filter((s) => s === 401).length, answered429: statuses.filter((s) => s === 429).length, goodFromOtherAddress: `${goodOk}/${good.length}` });
+      report('rate limit on authentication failures', {
+        failuresSent: 40,
+        answered401: statuses.filter((s) => s === 401).length,
+        answered429: statuses.filter((s) => s === 429).length,
+        goodFromOtherAddress: `${goodOk}/${good.length}`,
+      });
       expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);
       expect(statuses.slice(20).every((s) => s === 429)).toBe(true);
       expect(Number(retryAfter)).toBeGreaterThan(0);

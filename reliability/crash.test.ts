@@ -22,7 +22,7 @@ async function crashRun(backend: 'sqlite' | 'postgres', env: Record<string, stri
   const deliveries = makeDeliveries(DELIVERIES);
   const pending = [...deliveries];
   let service: ServiceProcess = await startProcess({ ...env, ...SERVICE_SECRETS });
-  let port = Number(new URL(service.url).port);
+  const port = Number(new URL(service.url).port);
   let kills = 0;
   let stopKilling = false;
   const killer = (async () => {
@@ -57,8 +57,14 @@ async function crashRun(backend: 'sqlite' | 'postgres', env: Record<string, stri
   const known = new Set(deliveries.map((d) => d.sessionId));
   const unexpected = [...rows.keys()].filter((s) => !known.has(s)).length;
   report(`crash consistency (${backend})`, {
-    deliveries: deliveries.length, acknowledged: sent.acknowledged.size, attempts: sent.attempts, unanswered: sent.noAnswer,
-    answered503: sent.byStatus.get(503) ?? 0, kills, lost, duplicated,
+    deliveries: deliveries.length,
+    acknowledged: sent.acknowledged.size,
+    attempts: sent.attempts,
+    unanswered: sent.noAnswer,
+    answered503: sent.byStatus.get(503) ?? 0,
+    kills,
+    lost,
+    duplicated,
   });
   expect(kills).toBeGreaterThanOrEqual(SHORT ? 1 : 5);
   expect(sent.acknowledged.size).toBe(deliveries.length);
@@ -74,7 +80,10 @@ describe('crash consistency: SIGKILL under load, restart on the same data', () =
     try {
       await crashRun('sqlite', { DATA_DIR: data.dir }, async () => {
         const db = new Database(path.join(data.dir, SQLITE_FILE), { readonly: true });
-        const rows = db.prepare('SELECT session_id AS s, count(*) AS n FROM events GROUP BY session_id').all() as { s: string; n: number }[];
+        const rows = db.prepare('SELECT session_id AS s, count(*) AS n FROM events GROUP BY session_id').all() as {
+          s: string;
+          n: number;
+        }[];
         db.close();
         return new Map(rows.map((r) => [r.s, r.n]));
       });

@@ -48,7 +48,14 @@ describe('graceful shutdown under load', () => {
         data.remove();
       }
     }
-    report('graceful shutdown under load', { sigterms: rounds, answered200, storedOf200: answered200, lost: 0, notAnswered: unanswered, otherAnswers: other });
+    report('graceful shutdown under load', {
+      sigterms: rounds,
+      answered200,
+      storedOf200: answered200,
+      lost: 0,
+      notAnswered: unanswered,
+      otherAnswers: other,
+    });
     expect(answered200).toBeGreaterThan(0);
   });
 });

@@ -49,8 +49,13 @@ function verify(name: string, run: Awaited<ReturnType<typeof underLoad>>, rows: 
   const duplicated = [...rows.values()].filter((n) => n > 1).length;
   const refused = run.sent.byStatus.get(503) ?? 0;
   report(name, {
-    deliveries: run.deliveries.length, acknowledged: run.sent.acknowledged.size, answered503: refused, unanswered: run.sent.noAnswer,
-    readyz503: run.readiness.filter((s) => s === 503).length, lost, duplicated,
+    deliveries: run.deliveries.length,
+    acknowledged: run.sent.acknowledged.size,
+    answered503: refused,
+    unanswered: run.sent.noAnswer,
+    readyz503: run.readiness.filter((s) => s === 503).length,
+    lost,
+    duplicated,
   });
   expect(refused).toBeGreaterThan(0);
   expect(run.readiness).toContain(503);
@@ -68,9 +73,12 @@ describe('store faults under load: 503 while it lasts, recovery without a restar
     const filler = path.join(mnt, 'filler');
     try {
       const service = await startProcess({ DATA_DIR: mnt, ...SERVICE_SECRETS });
-      const run = await underLoad(service.url, SHORT ? 800 : 2000,
+      const run = await underLoad(
+        service.url,
+        SHORT ? 800 : 2000,
         () => execFileSync('sh', ['-c', `dd if=/dev/zero of=${filler} bs=64k 2>/dev/null || true`]),
-        () => execFileSync('rm', ['-f', filler]));
+        () => execFileSync('rm', ['-f', filler]),
+      );
       expect(await service.stop('SIGTERM')).toBe(0);
       expect(service.lines.some((l) => l.outcome === 'store_unavailable' && /SQLITE_FULL/.test(String(l.reason)))).toBe(true);
       verify('store fault: SQLite disk full', run, sqliteRows(mnt));
@@ -81,12 +89,27 @@ describe('store faults under load: 503 while it lasts, recovery without a restar
 
   it.skipIf(!canStopPostgres)('PostgreSQL: the server is stopped mid-load and started again', async () => {
     const schema = await createSchema();
-    const ctl = (action: 'stop' | 'start') => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pgCluster!, 'main', action, ...(action === 'stop' ? ['-m', 'fast'] : [])], { stdio: 'ignore' });
+    const ctl = (action: 'stop' | 'start') =>
+      execFileSync(
+        'pg_ctlcluster',
+        ['--skip-systemctl-redirect', pgCluster!, 'main', action, ...(action === 'stop' ? ['-m', 'fast'] : [])],
+        { stdio: 'ignore' },
+      );
     try {
-      const service = await startProcess({ DATABASE_URL: schema.url, ...SERVICE_SECRETS, PG_CONNECT_TIMEOUT_MS: '1000', PG_QUERY_TIMEOUT_MS: '2000' });
+      const service = await startProcess({
+        DATABASE_URL: schema.url,
+        ...SERVICE_SECRETS,
+        PG_CONNECT_TIMEOUT_MS: '1000',
+        PG_QUERY_TIMEOUT_MS: '2000',
+      });
       let run;
       try {
-        run = await underLoad(service.url, SHORT ? 800 : 2000, () => ctl('stop'), () => ctl('start'));
+        run = await underLoad(
+          service.url,
+          SHORT ? 800 : 2000,
+          () => ctl('stop'),
+          () => ctl('start'),
+        );
       } finally {
         if (execFileSync('sh', ['-c', 'pg_isready -q -h 127.0.0.1 && echo up || echo down']).toString().trim() !== 'up') ctl('start');
       }

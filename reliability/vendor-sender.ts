@@ -25,10 +25,20 @@ export function makeDeliveries(count: number): Delivery[] {
     const sessionId = randomUUID();
     if (i % 4 === 3) {
       const body = JSON.stringify(sampleIncodeIneScraping('FINISHED', sessionId, `customer-${i}`));
-      return { sessionId, path: '/webhooks/incode/ine-scraping', body, headers: { 'content-type': 'application/json', [INCODE_HEADER.name]: INCODE_HEADER.secret } };
+      return {
+        sessionId,
+        path: '/webhooks/incode/ine-scraping',
+        body,
+        headers: { 'content-type': 'application/json', [INCODE_HEADER.name]: INCODE_HEADER.secret },
+      };
     }
     const body = JSON.stringify(sampleVeriffIneRegistry(new Date(), { sessionId, vendorData: `customer-${i}` }));
-    return { sessionId, path: '/webhooks/veriff/ine-registry', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': signHmac(VERIFF_SECRET, body) } };
+    return {
+      sessionId,
+      path: '/webhooks/veriff/ine-registry',
+      body,
+      headers: { 'content-type': 'application/json', 'x-hmac-signature': signHmac(VERIFF_SECRET, body) },
+    };
   });
 }
 
@@ -37,13 +47,24 @@ export type Answer = { status: number; body: string } | { status: 0; error: stri
 /** One POST; a connection refused, reset or timed out is an answer of status 0 (no answer). */
 export function post(port: number, d: Delivery, timeoutMs = 5000): Promise<Answer> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: d.path, headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-      res.on('error', (e) => resolve({ status: 0, error: e.message }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: d.path,
+        headers: { ...d.headers, 'content-length': Buffer.byteLength(d.body) },
+        agent: false,
+        timeout: timeoutMs,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+        res.on('error', (e) => resolve({ status: 0, error: e.message }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', (e) => resolve({ status: 0, error: (e as NodeJS.ErrnoException).code ?? e.message }));
     req.end(d.body);

@@ -24,12 +24,13 @@ const fail = (text) => {
   throw new Error(text);
 };
 
-const freePort = () => new Promise((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
-});
 
 // ENV of the runtime stage, as the image would have it.
 const imageEnv = {};
@@ -67,7 +68,15 @@ try {
   const port = await freePort();
   const adminPort = await freePort();
   const secret = 'docker-smoke-secret';
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/nonexistent', ...imageEnv, DATA_DIR: data, PORT: String(port), ADMIN_PORT: String(adminPort), VERIFF_SHARED_SECRET: secret };
+  const env = {
+    PATH: '/usr/local/bin:/usr/bin:/bin',
+    HOME: '/nonexistent',
+    ...imageEnv,
+    DATA_DIR: data,
+    PORT: String(port),
+    ADMIN_PORT: String(adminPort),
+    VERIFF_SHARED_SECRET: secret,
+  };
   if (env.NODE_ENV !== 'production') fail(`runtime NODE_ENV is ${env.NODE_ENV}`);
   const asUser = (argv) => ['setpriv', [`--reuid=${UID}`, `--regid=${UID}`, '--clear-groups', ...argv]];
   const runHealthcheck = () => {
@@ -97,9 +106,18 @@ try {
   if (healthy !== 0) fail(`the Dockerfile's HEALTHCHECK command exited ${healthy}`);
   step('HEALTHCHECK command exits 0 against the running service');
 
-  const body = JSON.stringify({ eventType: 'ine_registry', sessionId: 'smoke', attemptId: 'a', version: '1.0.0', time: new Date().toISOString(), data: { status: 'La credencial es válida', code: 200, details: { active: true } } });
+  const body = JSON.stringify({
+    eventType: 'ine_registry',
+    sessionId: 'smoke',
+    attemptId: 'a',
+    version: '1.0.0',
+    time: new Date().toISOString(),
+    data: { status: 'La credencial es válida', code: 200, details: { active: true } },
+  });
   const res = await fetch(`http://127.0.0.1:${port}/webhooks/veriff/ine-registry`, {
-    method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', secret).update(body).digest('hex') },
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-hmac-signature': createHmac('sha256', secret).update(body).digest('hex') },
   });
   if (res.status !== 200) fail(`signed webhook answered ${res.status}`);
   const owner = statSync(path.join(data, 'events.sqlite3')).uid;

@@ -27,8 +27,11 @@ if (!has('VOLUME', /\/data/)) problems.push('no VOLUME at /data');
 if (!has('ENV', /NODE_ENV=production/)) problems.push('runtime stage does not set NODE_ENV=production');
 if (!has('ENV', /DATA_DIR=\/data/)) problems.push('runtime stage does not set DATA_DIR=/data');
 if (!healthcheckCommand(stages)) problems.push('no HEALTHCHECK with an exec-form CMD in the runtime stage');
-if (runtime.instructions.some((i) => i.keyword === 'COPY' && /^\.\s/.test(i.args))) problems.push('runtime stage copies the whole build context');
-if (!stages.slice(0, -1).some((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm prune --omit=dev|npm ci --omit=dev/.test(i.args)))) {
+if (runtime.instructions.some((i) => i.keyword === 'COPY' && /^\.\s/.test(i.args)))
+  problems.push('runtime stage copies the whole build context');
+if (
+  !stages.slice(0, -1).some((s) => s.instructions.some((i) => i.keyword === 'RUN' && /npm prune --omit=dev|npm ci --omit=dev/.test(i.args)))
+) {
   problems.push('dev dependencies are not removed before the runtime stage copies node_modules');
 }
 

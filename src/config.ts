@@ -45,8 +45,17 @@ export interface Config {
 const MIN_OWN_SECRET = 16;
 const HEADER_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const RESERVED_HEADERS = new Set([
-  'authorization', 'content-type', 'content-length', 'content-encoding', 'host', 'transfer-encoding',
-  'x-hmac-signature', 'vrf-hmac-signature', 'x-auth-client', 'connection', 'cookie',
+  'authorization',
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'host',
+  'transfer-encoding',
+  'x-hmac-signature',
+  'vrf-hmac-signature',
+  'x-auth-client',
+  'connection',
+  'cookie',
 ]);
 
 /** `KEY=` in a .env file means unset, not an empty value. */
@@ -60,7 +69,12 @@ const list = (what: string, minLength = 1) =>
     z
       .string()
       .optional()
-      .transform((text) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+      .transform((text) =>
+        (text ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      )
       .check((ctx) => {
         for (const item of ctx.value) {
           if (item.length < minLength) {
@@ -76,7 +90,12 @@ const cidrList = z.preprocess(
   z
     .string()
     .optional()
-    .transform((text) => (text ?? '').split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .transform((text) =>
+      (text ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
     .check((ctx) => {
       const bad = ctx.value.filter((c) => parseCidr(c) === null);
       if (bad.length > 0) {
@@ -121,9 +140,15 @@ const trustProxy = z.preprocess(
       if (value === 'true') return true;
       if (/^\d+$/.test(value)) return Number(value);
       const names = new Set(['loopback', 'linklocal', 'uniquelocal']);
-      const bad = value.split(',').map((s) => s.trim()).filter((s) => !names.has(s) && parseCidr(s) === null);
+      const bad = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => !names.has(s) && parseCidr(s) === null);
       if (bad.length > 0) {
-        ctx.addIssue({ code: 'custom', message: `must be false, true, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal; not: ${bad.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be false, true, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal; not: ${bad.join(', ')}`,
+        });
         return z.NEVER;
       }
       return value;
@@ -242,9 +267,7 @@ export function loadConfig(env: Env): Config {
       headerName,
       headerSecrets: e.INCODE_HEADER_SECRET,
       oauth:
-        oauthId !== undefined
-          ? { clientId: oauthId, clientSecrets: oauthSecrets, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL }
-          : undefined,
+        oauthId !== undefined ? { clientId: oauthId, clientSecrets: oauthSecrets, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL } : undefined,
       hmacSecrets: e.INCODE_HMAC_SECRET,
       allowedIps: e.INCODE_ALLOWED_IPS,
     },

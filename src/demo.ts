@@ -54,7 +54,9 @@ try {
   service = await startService(config, logger);
 } catch (error) {
   const e = error as NodeJS.ErrnoException;
-  console.error(e.code === 'EADDRINUSE' ? `demo: port already in use (${e.message}); set PORT and ADMIN_PORT to free ports` : `demo: ${e.message}`);
+  console.error(
+    e.code === 'EADDRINUSE' ? `demo: port already in use (${e.message}); set PORT and ADMIN_PORT to free ports` : `demo: ${e.message}`,
+  );
   process.exit(1);
 }
 const url = service.publicUrl;
@@ -68,18 +70,34 @@ const interviewId = randomBytes(12).toString('hex');
 const oauth = { kind: 'oauth' as const, clientId: secrets.oauthId, clientSecret: secrets.oauthSecret };
 
 show('Veriff ine_registry, HMAC-signed', await sendVeriff(url, secrets.veriff, veriff, 'demo-integration'));
-show('Veriff retry of the same result (new time)', await sendVeriff(url, secrets.veriff, { ...veriff, time: new Date().toISOString() }, 'demo-integration'));
+show(
+  'Veriff retry of the same result (new time)',
+  await sendVeriff(url, secrets.veriff, { ...veriff, time: new Date().toISOString() }, 'demo-integration'),
+);
 show('Veriff payload signed with a wrong secret', await sendVeriff(url, throwaway(), sampleVeriffIneRegistry()));
-show('Incode IN_PROGRESS, custom secret header', await sendIncode(url, { kind: 'static-header', headerName: 'x-webhook-secret', secret: secrets.header }, sampleIncodeIneScraping('IN_PROGRESS', interviewId, reference)));
+show(
+  'Incode IN_PROGRESS, custom secret header',
+  await sendIncode(
+    url,
+    { kind: 'static-header', headerName: 'x-webhook-secret', secret: secrets.header },
+    sampleIncodeIneScraping('IN_PROGRESS', interviewId, reference),
+  ),
+);
 show('Incode FINISHED, OAuth token then Bearer', await sendIncode(url, oauth, sampleIncodeIneScraping('FINISHED', interviewId, reference)));
 show('Incode FINISHED with a bad status (quarantined)', await sendIncode(url, oauth, { InterviewId: interviewId, ScrapingStatus: 'DONE' }));
 
-const res = await fetch(`${service.adminUrl}/events?reference=${encodeURIComponent(reference)}`, { headers: { authorization: `Bearer ${secrets.admin}` } });
+const res = await fetch(`${service.adminUrl}/events?reference=${encodeURIComponent(reference)}`, {
+  headers: { authorization: `Bearer ${secrets.admin}` },
+});
 const { events } = (await res.json()) as { events: StoredEvent[] };
 say(`\nStored for customer reference ${reference} (GET ${service.adminUrl}/events?reference=...):`);
-say(`  ${'seq'.padEnd(5)} ${'provider'.padEnd(8)} ${'type'.padEnd(13)} ${'session'.padEnd(36)} ${'status'.padEnd(12)} ${'deliveries'.padEnd(10)} integration`);
+say(
+  `  ${'seq'.padEnd(5)} ${'provider'.padEnd(8)} ${'type'.padEnd(13)} ${'session'.padEnd(36)} ${'status'.padEnd(12)} ${'deliveries'.padEnd(10)} integration`,
+);
 for (const e of events) {
-  say(`  ${e.seq.padEnd(5)} ${e.provider.padEnd(8)} ${e.type.padEnd(13)} ${(e.sessionId ?? '').padEnd(36)} ${(e.status ?? '').padEnd(12)} ${String(e.deliveries).padEnd(10)} ${e.integration ?? ''}`);
+  say(
+    `  ${e.seq.padEnd(5)} ${e.provider.padEnd(8)} ${e.type.padEnd(13)} ${(e.sessionId ?? '').padEnd(36)} ${(e.status ?? '').padEnd(12)} ${String(e.deliveries).padEnd(10)} ${e.integration ?? ''}`,
+  );
 }
 
 if (once) {

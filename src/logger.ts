@@ -9,8 +9,17 @@ export type { Logger };
  * fixed paths: wildcard paths made redaction ~7% of the CPU of a webhook request (BENCHMARKS.md).
  */
 const REDACT = [
-  'authorization', 'secret', 'token', 'signature', 'password', 'rawBody', 'payload', 'headers',
-  'req.headers', 'err.config', 'err.headers',
+  'authorization',
+  'secret',
+  'token',
+  'signature',
+  'password',
+  'rawBody',
+  'payload',
+  'headers',
+  'req.headers',
+  'err.config',
+  'err.headers',
 ];
 
 export interface LoggerOptions {
@@ -33,7 +42,10 @@ export async function createLogger(options: LoggerOptions): Promise<Logger> {
   if (options.destination) return pino(base, options.destination);
   if (options.pretty) {
     const { default: pretty } = await import('pino-pretty');
-    return pino(base, pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }));
+    return pino(
+      base,
+      pretty({ colorize: true, sync: true, singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' }),
+    );
   }
   return pino(base);
 }

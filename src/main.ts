@@ -13,7 +13,10 @@ try {
   process.exit(1);
 }
 const backend = config.databaseUrl ? 'postgres' : 'sqlite';
-logger.info({ url: service.publicUrl, adminUrl: service.adminUrl, store: backend, dataDir: backend === 'sqlite' ? config.dataDir : undefined }, 'listening');
+logger.info(
+  { url: service.publicUrl, adminUrl: service.adminUrl, store: backend, dataDir: backend === 'sqlite' ? config.dataDir : undefined },
+  'listening',
+);
 
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

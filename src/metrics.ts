@@ -19,14 +19,57 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const requests = new Counter({ name: 'ine_webhooks_requests_total', help: 'Webhook requests by provider and outcome.', labelNames: ['provider', 'outcome'], registers: [registry] });
-  const latency = new Histogram({ name: 'ine_webhooks_request_duration_seconds', help: 'Webhook request latency, from the first byte to the answer.', labelNames: ['provider', 'outcome'], buckets: SECONDS, registers: [registry] });
-  const duplicates = new Counter({ name: 'ine_webhooks_duplicates_total', help: 'Redeliveries of events already stored (counted, not stored again).', labelNames: ['provider'], registers: [registry] });
-  const quarantined = new Counter({ name: 'ine_webhooks_quarantined_total', help: 'Authentic deliveries kept in quarantine because they are not valid JSON or fail their schema.', labelNames: ['provider', 'reason'], registers: [registry] });
-  const commitLatency = new Histogram({ name: 'ine_webhooks_store_commit_duration_seconds', help: 'Duration of one store commit (a batch of writes, one transaction).', labelNames: ['backend'], buckets: SECONDS, registers: [registry] });
-  const batchSize = new Histogram({ name: 'ine_webhooks_store_commit_batch_size', help: 'Writes per store commit (group commit).', labelNames: ['backend'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers: [registry] });
-  const commits = new Counter({ name: 'ine_webhooks_store_commits_total', help: 'Store commits by result.', labelNames: ['backend', 'result'], registers: [registry] });
-  const tokens = new Counter({ name: 'ine_webhooks_oauth_tokens_total', help: 'OAuth token requests by result.', labelNames: ['result'], registers: [registry] });
+  const requests = new Counter({
+    name: 'ine_webhooks_requests_total',
+    help: 'Webhook requests by provider and outcome.',
+    labelNames: ['provider', 'outcome'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'ine_webhooks_request_duration_seconds',
+    help: 'Webhook request latency, from the first byte to the answer.',
+    labelNames: ['provider', 'outcome'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const duplicates = new Counter({
+    name: 'ine_webhooks_duplicates_total',
+    help: 'Redeliveries of events already stored (counted, not stored again).',
+    labelNames: ['provider'],
+    registers: [registry],
+  });
+  const quarantined = new Counter({
+    name: 'ine_webhooks_quarantined_total',
+    help: 'Authentic deliveries kept in quarantine because they are not valid JSON or fail their schema.',
+    labelNames: ['provider', 'reason'],
+    registers: [registry],
+  });
+  const commitLatency = new Histogram({
+    name: 'ine_webhooks_store_commit_duration_seconds',
+    help: 'Duration of one store commit (a batch of writes, one transaction).',
+    labelNames: ['backend'],
+    buckets: SECONDS,
+    registers: [registry],
+  });
+  const batchSize = new Histogram({
+    name: 'ine_webhooks_store_commit_batch_size',
+    help: 'Writes per store commit (group commit).',
+    labelNames: ['backend'],
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    registers: [registry],
+  });
+  const commits = new Counter({
+    name: 'ine_webhooks_store_commits_total',
+    help: 'Store commits by result.',
+    labelNames: ['backend', 'result'],
+    registers: [registry],
+  });
+  const tokens = new Counter({
+    name: 'ine_webhooks_oauth_tokens_total',
+    help: 'OAuth token requests by result.',
+    labelNames: ['result'],
+    registers: [registry],
+  });
 
   // Zero series up front, so dashboards and rate() see them before the first event.
   for (const result of ['ok', 'error']) commits.inc({ backend, result }, 0);

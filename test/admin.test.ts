@@ -14,7 +14,10 @@ describe('admin read API', () => {
     return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
   };
   const sendIncode = (p: Record<string, unknown>) =>
-    postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), { 'content-type': 'application/json', 'x-webhook-secret': INCODE_HEADER_SECRET });
+    postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), {
+      'content-type': 'application/json',
+      'x-webhook-secret': INCODE_HEADER_SECRET,
+    });
 
   it('is off (404) without ADMIN_TOKEN, and refuses a missing or wrong token with 401', async () => {
     const { ADMIN_TOKEN: _omit, ...env } = FULL_ENV;
@@ -61,7 +64,9 @@ describe('admin read API', () => {
     expect((await get('/events?sessionId=sess-A')).body.events).toHaveLength(2);
     expect((await get('/events?sessionId=sess-A&provider=incode')).body.events).toHaveLength(1);
     const byRef = (await get('/events?reference=cust-2')).body.events;
-    expect(byRef).toEqual([expect.objectContaining({ sessionId: 'sess-B', reference: 'cust-2', status: 'FINISHED', integration: 'static-header' })]);
+    expect(byRef).toEqual([
+      expect.objectContaining({ sessionId: 'sess-B', reference: 'cust-2', status: 'FINISHED', integration: 'static-header' }),
+    ]);
     const one = await get(`/events/${byRef[0].id}`);
     expect(one.body).toEqual(byRef[0]);
     expect(one.body.rawBody).toBe(JSON.stringify(one.body.payload));
@@ -71,7 +76,8 @@ describe('admin read API', () => {
   });
 
   it.each(['/events?limit=0', '/events?limit=5000', '/events?after=abc', '/events?provider=other', '/quarantine?after=-1'])(
-    'answers 400 invalid_query for %s', async (path) => {
+    'answers 400 invalid_query for %s',
+    async (path) => {
       h = await harness();
       const res = await get(path);
       expect(res.status).toBe(400);
@@ -88,7 +94,13 @@ describe('admin read API', () => {
     const res = await get('/quarantine');
     expect(res.body.next).not.toBeNull();
     expect(res.body.items).toEqual([
-      expect.objectContaining({ provider: 'veriff', reason: 'invalid_payload', rawBody: JSON.stringify(bad), deliveries: 2, issues: [expect.objectContaining({ path: 'data.code' })] }),
+      expect.objectContaining({
+        provider: 'veriff',
+        reason: 'invalid_payload',
+        rawBody: JSON.stringify(bad),
+        deliveries: 2,
+        issues: [expect.objectContaining({ path: 'data.code' })],
+      }),
     ]);
     expect((await get(`/quarantine?after=${res.body.next}`)).body).toEqual({ items: [], next: null });
   });

@@ -59,7 +59,8 @@ describe('429 on the routes', () => {
   it('refused OAuth clients count too, and get 429 in the RFC shape', async () => {
     const h = await harness({ ...FULL_ENV, AUTH_FAILURE_LIMIT: '2' });
     try {
-      const ask = (secret: string) => request(h.app).post('/oauth/token').auth(OAUTH_ID, secret).type('form').send('grant_type=client_credentials');
+      const ask = (secret: string) =>
+        request(h.app).post('/oauth/token').auth(OAUTH_ID, secret).type('form').send('grant_type=client_credentials');
       expect((await ask('wrong-secret-0123456789')).status).toBe(401);
       expect((await ask('wrong-secret-0123456789')).status).toBe(401);
       const limited = await ask(OAUTH_SECRET);

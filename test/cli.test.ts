@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/harness.js';
 import { createSchema, postgresAvailable } from './helpers/postgres.js';
-import { startProcess, type ServiceProcess } from './helpers/service-process.js';
+import { CLEAN_CWD, startProcess, type ServiceProcess } from './helpers/service-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CLI = path.join(ROOT, 'bin', 'ine-webhooks.js');
@@ -18,13 +18,22 @@ const SECRETS = {
 };
 
 function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', timeout: 15_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: CLEAN_CWD,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 /** `tail --follow --json` as a child; resolves lines as they come. */
 function follow(env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, 'tail', '--follow', '--json', '--interval', '100'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'tail', '--follow', '--json', '--interval', '100'], {
+    cwd: CLEAN_CWD,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l)));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -49,7 +58,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     data?.remove();
   });
 
-  it('send delivers both vendors\' webhooks, tail --follow shows them arrive, show answers per customer', async () => {
+  it("send delivers both vendors' webhooks, tail --follow shows them arrive, show answers per customer", async () => {
     data = tempDir('ine-cli-');
     service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
     const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
@@ -90,12 +99,18 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
     const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
     const file = path.join(data.dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ eventType: 'ine_registry', sessionId: 's', attemptId: 'a', version: '1', time: 'not a time', data: {} }));
+    writeFileSync(
+      file,
+      JSON.stringify({ eventType: 'ine_registry', sessionId: 's', attemptId: 'a', version: '1', time: 'not a time', data: {} }),
+    );
     const sent = cli(env, 'send', 'veriff', '--file', file);
     expect(sent.code).toBe(1);
     expect(sent.out).toContain('→ 400 {"error":"invalid_payload"');
     const list = cli(env, 'quarantine', 'list', '--json');
-    const [item] = list.out.trim().split('\n').map((l) => JSON.parse(l));
+    const [item] = list.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(item).toMatchObject({ provider: 'veriff', reason: 'invalid_payload', issues: [{ path: 'time' }] });
     const show = cli(env, 'quarantine', 'show', item.id);
     expect(JSON.parse(show.out)).toEqual(item);
@@ -119,8 +134,14 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
   });
 
   it('reports a missing event log and bad configuration clearly', () => {
-    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'tail')).toMatchObject({ code: 1, err: expect.stringContaining('no event log at /nonexistent-ine/events.sqlite3') });
-    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'send', 'veriff')).toMatchObject({ code: 1, err: expect.stringContaining('VERIFF_SHARED_SECRET is not set') });
+    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'tail')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('no event log at /nonexistent-ine/events.sqlite3'),
+    });
+    expect(cli({ DATA_DIR: '/nonexistent-ine' }, 'send', 'veriff')).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('VERIFF_SHARED_SECRET is not set'),
+    });
     expect(cli({ PORT: 'x' }, 'tail')).toMatchObject({ code: 1, err: expect.stringContaining('PORT:') });
   });
 

@@ -17,16 +17,31 @@ describe('config', () => {
   it('has working defaults for an empty environment (routes closed, SQLite in ./data)', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
-      port: 3000, adminPort: 9090, adminToken: undefined, dataDir: path.resolve('data'), databaseUrl: undefined, bodyLimit: 262144,
-      logLevel: 'info', trustProxy: false, env: 'production', veriff: { secrets: [], allowedIps: [] },
+      port: 3000,
+      adminPort: 9090,
+      adminToken: undefined,
+      dataDir: path.resolve('data'),
+      databaseUrl: undefined,
+      bodyLimit: 262144,
+      logLevel: 'info',
+      trustProxy: false,
+      env: 'production',
+      veriff: { secrets: [], allowedIps: [] },
       incode: { headerName: undefined, oauth: undefined, hmacSecrets: [] },
     });
   });
 
   it('reads lists, sizes, TTL and treats empty values as unset', () => {
     const c = loadConfig({
-      VERIFF_SHARED_SECRET: ' a , b,,', BODY_LIMIT: '1mb', INCODE_HEADER_NAME: 'X-Webhook-Secret', INCODE_HEADER_SECRET: 'h'.repeat(16),
-      INCODE_OAUTH_CLIENT_ID: 'id', INCODE_OAUTH_CLIENT_SECRET: 's'.repeat(16), INCODE_OAUTH_TOKEN_TTL: '120', ADMIN_TOKEN: '', TRUST_PROXY: '1',
+      VERIFF_SHARED_SECRET: ' a , b,,',
+      BODY_LIMIT: '1mb',
+      INCODE_HEADER_NAME: 'X-Webhook-Secret',
+      INCODE_HEADER_SECRET: 'h'.repeat(16),
+      INCODE_OAUTH_CLIENT_ID: 'id',
+      INCODE_OAUTH_CLIENT_SECRET: 's'.repeat(16),
+      INCODE_OAUTH_TOKEN_TTL: '120',
+      ADMIN_TOKEN: '',
+      TRUST_PROXY: '1',
       VERIFF_ALLOWED_IPS: '1.2.3.4, 10.0.0.0/8, ::1',
     });
     expect(c.veriff.secrets).toEqual(['a', 'b']);
@@ -39,8 +54,17 @@ describe('config', () => {
   });
 
   it('lists every problem at once', () => {
-    const list = problems({ PORT: 'abc', LOG_LEVEL: 'loud', BODY_LIMIT: '2gb', VERIFF_ALLOWED_IPS: '1.2.3.4/40,nope', DATABASE_URL: 'mysql://x', ADMIN_TOKEN: 'short' });
-    expect(list.map((p) => p.split(':')[0])).toEqual(expect.arrayContaining(['PORT', 'LOG_LEVEL', 'BODY_LIMIT', 'VERIFF_ALLOWED_IPS', 'DATABASE_URL', 'ADMIN_TOKEN']));
+    const list = problems({
+      PORT: 'abc',
+      LOG_LEVEL: 'loud',
+      BODY_LIMIT: '2gb',
+      VERIFF_ALLOWED_IPS: '1.2.3.4/40,nope',
+      DATABASE_URL: 'mysql://x',
+      ADMIN_TOKEN: 'short',
+    });
+    expect(list.map((p) => p.split(':')[0])).toEqual(
+      expect.arrayContaining(['PORT', 'LOG_LEVEL', 'BODY_LIMIT', 'VERIFF_ALLOWED_IPS', 'DATABASE_URL', 'ADMIN_TOKEN']),
+    );
     expect(list.find((p) => p.startsWith('VERIFF_ALLOWED_IPS'))).toContain('1.2.3.4/40, nope');
   });
 
@@ -53,7 +77,10 @@ describe('config', () => {
   });
 
   it.each([
-    [{ INCODE_HEADER_NAME: 'authorization', INCODE_HEADER_SECRET: 'h'.repeat(16) }, 'INCODE_HEADER_NAME: authorization is a standard or signature header'],
+    [
+      { INCODE_HEADER_NAME: 'authorization', INCODE_HEADER_SECRET: 'h'.repeat(16) },
+      'INCODE_HEADER_NAME: authorization is a standard or signature header',
+    ],
     [{ INCODE_HEADER_NAME: 'bad header', INCODE_HEADER_SECRET: 'h'.repeat(16) }, 'INCODE_HEADER_NAME: not a valid HTTP header name'],
     [{ INCODE_HEADER_NAME: 'x-s', INCODE_HEADER_SECRET: 'short' }, 'INCODE_HEADER_SECRET: each secret must be at least 16 characters'],
     [{ PORT: '4000', ADMIN_PORT: '4000' }, 'ADMIN_PORT: must differ from PORT'],

@@ -11,7 +11,15 @@ describe('npm run demo -- --once', () => {
     try {
       const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--once'], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', DEMO_DATA_DIR: data.dir, NO_COLOR: '1' },
+        env: {
+          PATH: process.env.PATH ?? '',
+          PORT: '0',
+          ADMIN_PORT: '0',
+          HOST: '127.0.0.1',
+          ADMIN_HOST: '127.0.0.1',
+          DEMO_DATA_DIR: data.dir,
+          NO_COLOR: '1',
+        },
         encoding: 'utf8',
         timeout: 30_000,
       });

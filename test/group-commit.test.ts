@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { GroupCommit } from '../src/store/group-commit.js';
 
-
 /** A commit that takes `ms`, recording the items in the order it starts them and how many ran at once. */
 function slowCommit(ms: number) {
   let active = 0;
@@ -24,10 +23,19 @@ function slowCommit(ms: number) {
 describe('GroupCommit', () => {
   it('batches what is submitted in one turn of the event loop, in order, at most maxBatch at a time', async () => {
     const calls: number[][] = [];
-    const gc = new GroupCommit<number, number>({ maxBatch: 4, commit: (items) => { calls.push(items); return items.map((i) => i * 10); } });
+    const gc = new GroupCommit<number, number>({
+      maxBatch: 4,
+      commit: (items) => {
+        calls.push(items);
+        return items.map((i) => i * 10);
+      },
+    });
     const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => gc.submit(i)));
     expect(results).toEqual([10, 20, 30, 40, 50, 60]);
-    expect(calls).toEqual([[1, 2, 3, 4], [5, 6]]);
+    expect(calls).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
   });
 
   it('after a failed batch retries each item alone, so one bad item does not fail its neighbours', async () => {

@@ -47,7 +47,9 @@ describe('HTTP rules shared by every route', () => {
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(res.headers['x-request-id']).toBeTruthy();
       expect((await h.store.listEvents({ limit: 5 })).items).toEqual([expect.objectContaining({ sessionId: payload.sessionId })]);
-      expect(h.logs.requests()).toEqual([expect.objectContaining({ provider: 'veriff', outcome: 'accepted', status: 200, requestId: res.headers['x-request-id'] })]);
+      expect(h.logs.requests()).toEqual([
+        expect.objectContaining({ provider: 'veriff', outcome: 'accepted', status: 200, requestId: res.headers['x-request-id'] }),
+      ]);
       const wrongMethod = await request(h.app).get(spelling);
       expect(wrongMethod.status).toBe(405);
       expect(wrongMethod.headers.allow).toBe('POST');
@@ -97,11 +99,14 @@ describe('HTTP rules shared by every route', () => {
       const port = (server.address() as { port: number }).port;
       const { request: httpRequest } = await import('node:http');
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest({ port, method: 'POST', path: VERIFF, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-          let body = '';
-          res.on('data', (c) => (body += c));
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        });
+        const req = httpRequest(
+          { port, method: 'POST', path: VERIFF, headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          },
+        );
         req.on('error', reject);
         for (let i = 0; i < 4; i += 1) req.write('x'.repeat(512));
         req.end();
@@ -151,7 +156,16 @@ describe('HTTP rules shared by every route', () => {
       checks: { store: 'ok' },
       routes: {
         veriff: { configured: true },
-        incode: { configured: false, missing: ['INCODE_HEADER_NAME', 'INCODE_HEADER_SECRET', 'INCODE_OAUTH_CLIENT_ID', 'INCODE_OAUTH_CLIENT_SECRET', 'INCODE_HMAC_SECRET'] },
+        incode: {
+          configured: false,
+          missing: [
+            'INCODE_HEADER_NAME',
+            'INCODE_HEADER_SECRET',
+            'INCODE_OAUTH_CLIENT_ID',
+            'INCODE_OAUTH_CLIENT_SECRET',
+            'INCODE_HMAC_SECRET',
+          ],
+        },
       },
     });
   });
@@ -164,7 +178,12 @@ describe('HTTP rules shared by every route', () => {
     expect(res.status).toBe(503);
     expect(res.body).toEqual({ error: 'store_unavailable' });
     expect(res.headers['retry-after']).toBe('30');
-    expect(h.logs.requests()[0]).toMatchObject({ outcome: 'store_unavailable', status: 503, level: 50, sessionId: JSON.parse(body).sessionId });
+    expect(h.logs.requests()[0]).toMatchObject({
+      outcome: 'store_unavailable',
+      status: 503,
+      level: 50,
+      sessionId: JSON.parse(body).sessionId,
+    });
     const ready = await request(h.app).get('/readyz');
     expect(ready.status).toBe(503);
     expect(ready.body.status).toBe('unavailable');
@@ -236,7 +255,9 @@ describe('an unexpected failure', () => {
       const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET));
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: 'internal_error' });
-      expect(h.logs.requests()).toEqual([expect.objectContaining({ outcome: 'internal_error', status: 500, reason: 'TypeError: something internal broke' })]);
+      expect(h.logs.requests()).toEqual([
+        expect.objectContaining({ outcome: 'internal_error', status: 500, reason: 'TypeError: something internal broke' }),
+      ]);
     } finally {
       await h.close();
       tmp.remove();

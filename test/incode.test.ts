@@ -13,10 +13,17 @@ describe('Incode INE scraping webhook', () => {
     await h.close();
   });
   const post = (payload: unknown, headers: Record<string, string>) =>
-    postRaw(request(h.app), PATH, typeof payload === 'string' ? payload : JSON.stringify(payload), { 'content-type': 'application/json', ...headers });
+    postRaw(request(h.app), PATH, typeof payload === 'string' ? payload : JSON.stringify(payload), {
+      'content-type': 'application/json',
+      ...headers,
+    });
   const allEvents = async () => (await h.store.listEvents({ limit: 1000 })).items;
   const token = async () => {
-    const res = await request(h.app).post('/oauth/token').set('authorization', basic(OAUTH_ID, OAUTH_SECRET)).type('form').send('grant_type=client_credentials');
+    const res = await request(h.app)
+      .post('/oauth/token')
+      .set('authorization', basic(OAUTH_ID, OAUTH_SECRET))
+      .type('form')
+      .send('grant_type=client_credentials');
     expect(res.status).toBe(200);
     return res.body.access_token as string;
   };
@@ -30,10 +37,18 @@ describe('Incode INE scraping webhook', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const [event] = await allEvents();
     expect(event).toMatchObject({
-      provider: 'incode', type: 'ine_scraping', sessionId: '64f0c0ffee', reference: 'cust-7', status: 'IN_PROGRESS',
-      integration: 'static-header', deliveries: 1, payload,
+      provider: 'incode',
+      type: 'ine_scraping',
+      sessionId: '64f0c0ffee',
+      reference: 'cust-7',
+      status: 'IN_PROGRESS',
+      integration: 'static-header',
+      deliveries: 1,
+      payload,
     });
-    expect(h.logs.requests()).toEqual([expect.objectContaining({ provider: 'incode', outcome: 'accepted', status: 200, sessionId: '64f0c0ffee', eventId: event!.id })]);
+    expect(h.logs.requests()).toEqual([
+      expect.objectContaining({ provider: 'incode', outcome: 'accepted', status: 200, sessionId: '64f0c0ffee', eventId: event!.id }),
+    ]);
   });
 
   it('refuses a wrong or missing static header with 401, logging why for each method, storing nothing', async () => {
@@ -119,7 +134,10 @@ describe('Incode INE scraping webhook', () => {
     const retry = await post({ InterviewId: 'i-1', ScrapingStatus: 'FINISHED', externalId: null }, auth);
     expect(retry.text).toBe('{"success":"true"}');
     const events = await allEvents();
-    expect(events.map((e) => [e.status, e.deliveries])).toEqual([['IN_PROGRESS', 1], ['FINISHED', 2]]);
+    expect(events.map((e) => [e.status, e.deliveries])).toEqual([
+      ['IN_PROGRESS', 1],
+      ['FINISHED', 2],
+    ]);
     expect(h.logs.requests().map((l) => l.outcome)).toEqual(['accepted', 'accepted', 'duplicate']);
   });
 
@@ -143,7 +161,13 @@ describe('Incode INE scraping webhook', () => {
     const res = await post(incodePayload(), { 'x-webhook-secret': INCODE_HEADER_SECRET });
     expect(res.status).toBe(503);
     expect(res.body.error).toBe('not_configured');
-    expect(res.body.missing).toEqual(['INCODE_HEADER_NAME', 'INCODE_HEADER_SECRET', 'INCODE_OAUTH_CLIENT_ID', 'INCODE_OAUTH_CLIENT_SECRET', 'INCODE_HMAC_SECRET']);
+    expect(res.body.missing).toEqual([
+      'INCODE_HEADER_NAME',
+      'INCODE_HEADER_SECRET',
+      'INCODE_OAUTH_CLIENT_ID',
+      'INCODE_OAUTH_CLIENT_SECRET',
+      'INCODE_HMAC_SECRET',
+    ]);
     expect(await allEvents()).toHaveLength(0);
   });
 });
@@ -194,7 +218,10 @@ describe('POST /oauth/token', () => {
 
   it('refuses a JSON body with 400 invalid_request', async () => {
     h = await harness();
-    const res = await request(h.app).post('/oauth/token').set('authorization', basic(OAUTH_ID, OAUTH_SECRET)).send({ grant_type: 'client_credentials' });
+    const res = await request(h.app)
+      .post('/oauth/token')
+      .set('authorization', basic(OAUTH_ID, OAUTH_SECRET))
+      .send({ grant_type: 'client_credentials' });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('invalid_request');
   });
@@ -211,7 +238,10 @@ describe('POST /oauth/token', () => {
     const old = (await ask(basic(OAUTH_ID, 'old-secret-0123456789abc'), 'grant_type=client_credentials')).body.access_token;
     await h.close();
     h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'new-secret-0123456789abc,old-secret-0123456789abc' });
-    const res = await postRaw(request(h.app), PATH, JSON.stringify(incodePayload()), { 'content-type': 'application/json', authorization: `Bearer ${old}` });
+    const res = await postRaw(request(h.app), PATH, JSON.stringify(incodePayload()), {
+      'content-type': 'application/json',
+      authorization: `Bearer ${old}`,
+    });
     expect(res.status).toBe(200);
     expect((await ask(basic(OAUTH_ID, 'old-secret-0123456789abc'), 'grant_type=client_credentials')).status).toBe(200);
   });

@@ -10,7 +10,10 @@ const sendVeriff = (h: Harness, p: Record<string, unknown>) => {
   return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
 };
 const sendIncode = (h: Harness, p: Record<string, unknown>) =>
-  postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), { 'content-type': 'application/json', 'x-webhook-secret': INCODE_HEADER_SECRET });
+  postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), {
+    'content-type': 'application/json',
+    'x-webhook-secret': INCODE_HEADER_SECRET,
+  });
 const admin = (h: Harness, path: string) => request(h.admin).get(path).set('authorization', `Bearer ${ADMIN_TOKEN}`);
 
 /** Parses Prometheus text exposition into {"name{labels}": value}. */
@@ -44,7 +47,11 @@ describe('GET /metrics on the admin listener', () => {
     await sendVeriff(h, { ...p, data: { code: 'bad' } });
     await sendIncode(h, incodePayload());
     await request(h.app).post('/oauth/token').auth(OAUTH_ID, OAUTH_SECRET).type('form').send('grant_type=client_credentials');
-    await request(h.app).post('/oauth/token').auth(OAUTH_ID, 'wrong-secret-wrong-secret').type('form').send('grant_type=client_credentials');
+    await request(h.app)
+      .post('/oauth/token')
+      .auth(OAUTH_ID, 'wrong-secret-wrong-secret')
+      .type('form')
+      .send('grant_type=client_credentials');
 
     const res = await request(h.admin).get('/metrics');
     expect(res.status).toBe(200);
@@ -76,8 +83,12 @@ describe('session views', () => {
     opened = undefined;
   });
 
-  const ev = (seq: number, provider: 'veriff' | 'incode', status: string | null, type = provider === 'veriff' ? 'ine_registry' : 'ine_scraping') =>
-    ({ seq: String(seq), provider, status, type }) as StoredEvent;
+  const ev = (
+    seq: number,
+    provider: 'veriff' | 'incode',
+    status: string | null,
+    type = provider === 'veriff' ? 'ine_registry' : 'ine_scraping',
+  ) => ({ seq: String(seq), provider, status, type }) as StoredEvent;
 
   it.each([
     [[ev(1, 'incode', 'IN_PROGRESS'), ev(2, 'incode', 'FINISHED')], { veriff: null, incode: 'FINISHED' }],
@@ -98,20 +109,28 @@ describe('session views', () => {
     const res = await admin(h, '/sessions/S-1');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ sessionId: 'S-1', references: ['cust-9'], state: { veriff: null, incode: 'FINISHED' } });
-    expect(res.body.events.map((e: StoredEvent) => [e.status, e.deliveries])).toEqual([['IN_PROGRESS', 2], ['FINISHED', 1]]);
+    expect(res.body.events.map((e: StoredEvent) => [e.status, e.deliveries])).toEqual([
+      ['IN_PROGRESS', 2],
+      ['FINISHED', 1],
+    ]);
     expect((await admin(h, '/sessions/none')).status).toBe(404);
   });
 
-  it('GET /sessions?reference= groups a customer\'s sessions of both vendors, with events lacking the reference', async () => {
+  it("GET /sessions?reference= groups a customer's sessions of both vendors, with events lacking the reference", async () => {
     await open();
-    await sendVeriff(h, veriffPayload({ sessionId: 'V-1', vendorData: 'cust-7', data: { status: 'x', code: 200, details: { active: false } } }));
+    await sendVeriff(
+      h,
+      veriffPayload({ sessionId: 'V-1', vendorData: 'cust-7', data: { status: 'x', code: 200, details: { active: false } } }),
+    );
     await sendIncode(h, { InterviewId: 'I-1', ScrapingStatus: 'IN_PROGRESS' });
     await sendIncode(h, { InterviewId: 'I-1', externalId: 'cust-7', ScrapingStatus: 'FINISHED' });
     await sendIncode(h, { InterviewId: 'I-2', externalId: 'someone-else', ScrapingStatus: 'FINISHED' });
     const res = await admin(h, '/sessions?reference=cust-7');
     expect(res.status).toBe(200);
     expect(res.body.reference).toBe('cust-7');
-    expect(res.body.sessions.map((s: { sessionId: string; state: unknown; events: unknown[] }) => [s.sessionId, s.state, s.events.length])).toEqual([
+    expect(
+      res.body.sessions.map((s: { sessionId: string; state: unknown; events: unknown[] }) => [s.sessionId, s.state, s.events.length]),
+    ).toEqual([
       ['V-1', { veriff: 'invalid', incode: null }, 1],
       ['I-1', { veriff: null, incode: 'FINISHED' }, 2],
     ]);

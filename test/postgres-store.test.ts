@@ -38,7 +38,10 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
       const stores = await Promise.all(Array.from({ length: 4 }, () => open(s.url)));
       const c = new pg.Client({ connectionString: s.url });
       await c.connect();
-      expect((await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'event lookups merged in sorted batches' }]);
+      expect((await c.query('SELECT version, name FROM schema_migrations ORDER BY version')).rows).toEqual([
+        { version: 1, name: 'event log and quarantine' },
+        { version: 2, name: 'event lookups merged in sorted batches' },
+      ]);
       await c.end();
       await Promise.all(stores.map((st) => st.close()));
     } finally {
@@ -69,7 +72,9 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
   it('with migrate off, refuses an empty schema with a message naming the migrate command', async () => {
     const s = await createSchema();
     try {
-      await expect(open(s.url, { migrate: false })).rejects.toThrow(/schema is at version 0, this build needs 2: run "ine-webhooks migrate"/);
+      await expect(open(s.url, { migrate: false })).rejects.toThrow(
+        /schema is at version 0, this build needs 2: run "ine-webhooks migrate"/,
+      );
     } finally {
       await s.drop();
     }
@@ -180,7 +185,9 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
           proxy.restore();
           const healed = veriffPayload();
           const body = JSON.stringify(healed);
-          expect((await postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET))).status).toBe(200);
+          expect((await postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET))).status).toBe(
+            200,
+          );
           expect((await request(h.app).get('/readyz')).status).toBe(200);
           expect((await store.listEvents({ sessionId: healed.sessionId as string, limit: 5 })).items).toHaveLength(1);
         }

@@ -25,28 +25,42 @@ describe('the built service as a real process (node dist/main.js)', () => {
   });
 
   const events = async (s: ServiceProcess) =>
-    ((await (await fetch(`${s.adminUrl}/events`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { events: { sessionId: string; deliveries: number; provider: string }[] }).events;
+    (
+      (await (await fetch(`${s.adminUrl}/events`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as {
+        events: { sessionId: string; deliveries: number; provider: string }[];
+      }
+    ).events;
 
   it('serves over HTTP, stops on SIGTERM with exit 0, and keeps everything across a restart on the same data', async () => {
     service = await startProcess(env());
     const veriff = sampleVeriffIneRegistry();
     const first = await sendVeriff(service.url, SECRET, veriff);
     expect(first).toEqual({ status: 200, body: '{"status":"success"}' });
-    const incode = await sendIncode(service.url, { kind: 'oauth', clientId: 'incode', clientSecret: OAUTH.INCODE_OAUTH_CLIENT_SECRET }, sampleIncodeIneScraping('FINISHED'));
+    const incode = await sendIncode(
+      service.url,
+      { kind: 'oauth', clientId: 'incode', clientSecret: OAUTH.INCODE_OAUTH_CLIENT_SECRET },
+      sampleIncodeIneScraping('FINISHED'),
+    );
     expect(incode).toEqual({ status: 200, body: '{"success":"true"}' });
     expect((await fetch(`${service.url}/readyz`)).status).toBe(200);
 
     expect(await service.stop('SIGTERM')).toBe(0);
-    expect(service.lines.map((l) => l.msg)).toEqual(expect.arrayContaining(['listening', 'veriff webhook accepted', 'oauth token issued', 'incode webhook accepted', 'stopped']));
+    expect(service.lines.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['listening', 'veriff webhook accepted', 'oauth token issued', 'incode webhook accepted', 'stopped']),
+    );
     expect(service.lines.filter((l) => 'notJson' in l)).toEqual([]);
     const text = service.stdout.join('\n');
-    for (const secret of [SECRET, ADMIN, OAUTH.INCODE_OAUTH_CLIENT_SECRET, signHmac(SECRET, JSON.stringify(veriff))]) expect(text).not.toContain(secret);
+    for (const secret of [SECRET, ADMIN, OAUTH.INCODE_OAUTH_CLIENT_SECRET, signHmac(SECRET, JSON.stringify(veriff))])
+      expect(text).not.toContain(secret);
 
     service = await startProcess(env());
     const again = await sendVeriff(service.url, SECRET, { ...veriff, time: new Date().toISOString() });
     expect(again.status).toBe(200);
     const stored = await events(service);
-    expect(stored.map((e) => [e.provider, e.deliveries])).toEqual([['veriff', 2], ['incode', 1]]);
+    expect(stored.map((e) => [e.provider, e.deliveries])).toEqual([
+      ['veriff', 2],
+      ['incode', 1],
+    ]);
     // A log line is written when its response closes and reaches us through a pipe: read them after exit.
     expect(await service.stop('SIGTERM')).toBe(0);
     expect(service.lines.find((l) => l.outcome === 'duplicate')).toBeDefined();
@@ -58,11 +72,24 @@ describe('the built service as a real process (node dist/main.js)', () => {
     const body = JSON.stringify(payload);
     const port = Number(new URL(service.url).port);
     const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/webhooks/veriff/ine-registry', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-hmac-signature': signHmac(SECRET, body) } }, (res) => {
-        let text = '';
-        res.on('data', (c) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
-      });
+      const req = httpRequest(
+        {
+          port,
+          host: '127.0.0.1',
+          method: 'POST',
+          path: '/webhooks/veriff/ine-registry',
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'x-hmac-signature': signHmac(SECRET, body),
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 20));
       setTimeout(() => {
@@ -103,7 +130,11 @@ describe('the built service as a real process (node dist/main.js)', () => {
 
   it('answers 503 not_configured on both routes when started with no secrets, while staying ready', async () => {
     service = await startProcess({ DATA_DIR: data.dir });
-    const res = await fetch(`${service.url}/webhooks/veriff/ine-registry`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${service.url}/webhooks/veriff/ine-registry`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(503);
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(200);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
 import { sendIncode, sendVeriff } from '../src/delivery/send-webhook.js';
 import { createSchema, postgresAvailable } from './helpers/postgres.js';
-import { startProcess, type ServiceProcess } from './helpers/service-process.js';
+import { CLEAN_CWD, startProcess, type ServiceProcess } from './helpers/service-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECRET = 'replica-test-veriff-secret';
@@ -23,7 +23,12 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
   });
 
   it('`ine-webhooks migrate` prepares an empty database, and says so again without changes', () => {
-    const run = () => spawnSync(process.execPath, ['dist/cli/main.js', 'migrate'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', DATABASE_URL: schema.url }, encoding: 'utf8' });
+    const run = () =>
+      spawnSync(process.execPath, [path.join(ROOT, 'dist/cli/main.js'), 'migrate'], {
+        cwd: CLEAN_CWD,
+        env: { PATH: process.env.PATH ?? '', DATABASE_URL: schema.url },
+        encoding: 'utf8',
+      });
     const first = run();
     expect(first.status).toBe(0);
     expect(first.stdout.trim()).toBe('postgres: applied 1, 2; schema at version 2');
@@ -33,8 +38,13 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
 
   it('stores concurrent duplicate deliveries sent to both replicas exactly once each, with exact counts', async () => {
     const env = {
-      DATABASE_URL: schema.url, MIGRATE_ON_START: 'false', VERIFF_SHARED_SECRET: SECRET,
-      INCODE_HEADER_NAME: HEADER.headerName, INCODE_HEADER_SECRET: HEADER.secret, LOG_LEVEL: 'info', PG_POOL_MAX: '5',
+      DATABASE_URL: schema.url,
+      MIGRATE_ON_START: 'false',
+      VERIFF_SHARED_SECRET: SECRET,
+      INCODE_HEADER_NAME: HEADER.headerName,
+      INCODE_HEADER_SECRET: HEADER.secret,
+      LOG_LEVEL: 'info',
+      PG_POOL_MAX: '5',
     };
     replicas = await Promise.all([startProcess(env), startProcess(env)]);
 
@@ -43,7 +53,8 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
     const copies = (i: number) => 2 + (i % 3); // 2, 3 or 4 deliveries of each
     const jobs: (() => Promise<{ status: number }>)[] = [];
     veriff.forEach((p, i) => {
-      for (let c = 0; c < copies(i); c += 1) jobs.push(() => sendVeriff(replicas[(i + c) % 2]!.url, SECRET, { ...p, time: new Date().toISOString() }));
+      for (let c = 0; c < copies(i); c += 1)
+        jobs.push(() => sendVeriff(replicas[(i + c) % 2]!.url, SECRET, { ...p, time: new Date().toISOString() }));
     });
     incode.forEach((p, i) => {
       for (let c = 0; c < copies(i); c += 1) jobs.push(() => sendIncode(replicas[(i + c + 1) % 2]!.url, HEADER, p));
@@ -51,18 +62,22 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
     jobs.sort(() => Math.random() - 0.5);
     const statuses: number[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: 40 }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++]!;
-        statuses.push((await job()).status);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        while (next < jobs.length) {
+          const job = jobs[next++]!;
+          statuses.push((await job()).status);
+        }
+      }),
+    );
     expect(jobs.length).toBeGreaterThan(250);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
     const c = new pg.Client({ connectionString: schema.url });
     await c.connect();
-    const rows = (await c.query<{ session_id: string; status: string; deliveries: number }>('SELECT session_id, status, deliveries FROM events')).rows;
+    const rows = (
+      await c.query<{ session_id: string; status: string; deliveries: number }>('SELECT session_id, status, deliveries FROM events')
+    ).rows;
     await c.end();
     expect(rows).toHaveLength(veriff.length + incode.length);
     const count = new Map(rows.map((r) => [`${r.session_id}/${r.status}`, r.deliveries]));

@@ -25,7 +25,10 @@ describe('SQLite specifics', () => {
     await store.append(newEvent());
     const db = new Database(path.join(dir, 'nested', 'data', SQLITE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([{ version: 1, name: 'event log and quarantine' }, { version: 2, name: 'event lookups merged in sorted batches' }]);
+    expect(db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual([
+      { version: 1, name: 'event log and quarantine' },
+      { version: 2, name: 'event lookups merged in sorted batches' },
+    ]);
     db.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -114,7 +117,13 @@ describe('SQLite writer thread', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const restarts: string[] = [];
     const threads: import('node:worker_threads').Worker[] = [];
-    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock, onWriterRestart: (r) => restarts.push(r), onWriterStart: (t) => threads.push(t) });
+    const store = await openSqliteStore({
+      dataDir: dir,
+      batchMax: 8,
+      clock,
+      onWriterRestart: (r) => restarts.push(r),
+      onWriterStart: (t) => threads.push(t),
+    });
     try {
       const before = await store.append(newEvent());
       const pending = store.append(newEvent());
@@ -145,11 +154,23 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
   function lookupsState(dir: string) {
     const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
     try {
-      const { seq: mark, young_from: youngFrom } = db.prepare('SELECT seq, young_from FROM lookup_mark').get() as { seq: number; young_from: number };
-      const main = new Set((db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const { seq: mark, young_from: youngFrom } = db.prepare('SELECT seq, young_from FROM lookup_mark').get() as {
+        seq: number;
+        young_from: number;
+      };
+      const main = new Set(
+        (db.prepare('SELECT key, seq FROM lookups').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`),
+      );
       const youngSeqs = db.prepare('SELECT seq FROM lookups_young').pluck().all() as number[];
-      const events = db.prepare('SELECT seq, id, session_id, reference FROM events ORDER BY seq').all() as { seq: number; id: string; session_id: string | null; reference: string | null }[];
-      const held = new Set((db.prepare('SELECT key, seq FROM lookup_keys').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`));
+      const events = db.prepare('SELECT seq, id, session_id, reference FROM events ORDER BY seq').all() as {
+        seq: number;
+        id: string;
+        session_id: string | null;
+        reference: string | null;
+      }[];
+      const held = new Set(
+        (db.prepare('SELECT key, seq FROM lookup_keys').all() as { key: number; seq: number }[]).map((r) => `${r.key}/${r.seq}`),
+      );
       const keys = (e: (typeof events)[number]) => [
         `${lookupKey('id', e.id)}/${e.seq}`,
         ...(e.session_id !== null ? [`${lookupKey('session', e.session_id)}/${e.seq}`] : []),
@@ -160,12 +181,20 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       return {
         mark,
         maxSeq: events.at(-1)?.seq ?? 0,
-        missing: events.filter((e) => e.seq <= mark).flatMap(keys).filter((k) => !held.has(k)),
+        missing: events
+          .filter((e) => e.seq <= mark)
+          .flatMap(keys)
+          .filter((k) => !held.has(k)),
         stray: [...held].filter((k) => !all.has(k)),
-        recentIdsRight: JSON.stringify(recent) === JSON.stringify(events.filter((e) => e.seq > mark).map((e) => ({ seq: e.seq, id: e.id }))),
+        recentIdsRight:
+          JSON.stringify(recent) === JSON.stringify(events.filter((e) => e.seq > mark).map((e) => ({ seq: e.seq, id: e.id }))),
         // Promoted: the keys of events up to young_from are in lookups itself, and none of them is left in lookups_young.
         youngFrom,
-        notPromoted: events.filter((e) => e.seq <= youngFrom).flatMap(keys).filter((k) => !main.has(k)).length + youngSeqs.filter((q) => q <= youngFrom).length,
+        notPromoted:
+          events
+            .filter((e) => e.seq <= youngFrom)
+            .flatMap(keys)
+            .filter((k) => !main.has(k)).length + youngSeqs.filter((q) => q <= youngFrom).length,
       };
     } finally {
       db.close();
@@ -175,22 +204,28 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
   /** Each session's and reference's events, as the plain scan in seq order has them, against what the lookups return (paged and newest first). */
   async function expectFoundAsStored(store: EventStore) {
     const all: StoredEvent[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await store.listEvents({ provider: 'veriff', limit: 50, after });
       if (page.items.length === 0) break;
       all.push(...page.items);
       after = page.next!;
     }
     const checks: [EventQuery, StoredEvent[]][] = [
-      ...[...new Set(all.map((e) => e.sessionId!))].map((s): [EventQuery, StoredEvent[]] => [{ limit: 0, sessionId: s }, all.filter((e) => e.sessionId === s)]),
-      ...[...new Set(all.map((e) => e.reference).filter((r) => r !== null))].map((r): [EventQuery, StoredEvent[]] => [{ limit: 0, reference: r }, all.filter((e) => e.reference === r)]),
+      ...[...new Set(all.map((e) => e.sessionId!))].map((s): [EventQuery, StoredEvent[]] => [
+        { limit: 0, sessionId: s },
+        all.filter((e) => e.sessionId === s),
+      ]),
+      ...[...new Set(all.map((e) => e.reference).filter((r) => r !== null))].map((r): [EventQuery, StoredEvent[]] => [
+        { limit: 0, reference: r },
+        all.filter((e) => e.reference === r),
+      ]),
       [{ limit: 0, sessionId: 's-1', reference: 'r-1' }, all.filter((e) => e.sessionId === 's-1' && e.reference === 'r-1')],
       [{ limit: 0, sessionId: 'no-such-session' }, []],
     ];
     expect(checks.length).toBeGreaterThan(10);
     for (const [query, expected] of checks) {
       const paged: string[] = [];
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const page = await store.listEvents({ ...query, limit: 3, after });
         if (page.items.length === 0) break;
         paged.push(...page.items.map((e) => e.id));
@@ -198,7 +233,12 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       }
       expect(paged, JSON.stringify(query)).toEqual(expected.map((e) => e.id));
       const newest = await store.listEvents({ ...query, limit: 4, newestFirst: true });
-      expect(newest.items.map((e) => e.id)).toEqual(expected.slice(-4).reverse().map((e) => e.id));
+      expect(newest.items.map((e) => e.id)).toEqual(
+        expected
+          .slice(-4)
+          .reverse()
+          .map((e) => e.id),
+      );
     }
     return all;
   }
@@ -211,8 +251,14 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
     let last = '';
     for (const started = Date.now(); ; await new Promise((r) => setTimeout(r, 300))) {
       const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
-      const now = JSON.stringify(db.prepare(`SELECT (SELECT seq FROM lookup_mark) AS mark, (SELECT young_from FROM lookup_mark) AS young_from,
-        (SELECT count(*) FROM lookups) AS main, (SELECT count(*) FROM lookups_young) AS young, (SELECT count(*) FROM recent_ids) AS recent`).get());
+      const now = JSON.stringify(
+        db
+          .prepare(
+            `SELECT (SELECT seq FROM lookup_mark) AS mark, (SELECT young_from FROM lookup_mark) AS young_from,
+        (SELECT count(*) FROM lookups) AS main, (SELECT count(*) FROM lookups_young) AS young, (SELECT count(*) FROM recent_ids) AS recent`,
+          )
+          .get(),
+      );
       db.close();
       if (now === last && JSON.parse(now).mark > 0) return;
       if (Date.now() - started > 10_000) throw new Error('merging did not settle');
@@ -296,7 +342,13 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
   it('a writer thread that dies in the middle of merging leaves nothing lost: the next one takes the tail in again', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ine-sqlite-'));
     const threads: import('node:worker_threads').Worker[] = [];
-    const store = await openSqliteStore({ dataDir: dir, batchMax: 8, clock, lookupMerge: { mergeAt: 30, promoteAt: 40 }, onWriterStart: (t) => threads.push(t) });
+    const store = await openSqliteStore({
+      dataDir: dir,
+      batchMax: 8,
+      clock,
+      lookupMerge: { mergeAt: 30, promoteAt: 40 },
+      onWriterStart: (t) => threads.push(t),
+    });
     try {
       const events = Array.from({ length: 200 }, (_, i) => newEvent({ sessionId: `s-${i % 9}` }));
       await Promise.all(events.slice(0, 150).map((e) => store.append(e)));
@@ -338,7 +390,12 @@ describe('SQLite lookups: sessions and references merged in sorted batches', () 
       expect((await store.listEvents({ reference: 'r-2', limit: 10 })).items.map((e) => e.id)).toEqual(['c']);
       expect((await store.getEvent('b'))?.sessionId).toBe('s-2');
       // A redelivery of a migrated event counts on it; new events go on from there.
-      expect(await store.append(newEvent({ id: 'b', sessionId: 's-2' }))).toMatchObject({ id: 'b', seq: '2', duplicate: true, deliveries: 2 });
+      expect(await store.append(newEvent({ id: 'b', sessionId: 's-2' }))).toMatchObject({
+        id: 'b',
+        seq: '2',
+        duplicate: true,
+        deliveries: 2,
+      });
       expect(await store.append(newEvent({ sessionId: 's-1' }))).toMatchObject({ seq: '4', duplicate: false });
       expect((await store.listEvents({ sessionId: 's-1', limit: 10 })).items).toHaveLength(3);
     } finally {

@@ -32,23 +32,38 @@ describe('Veriff ine_registry webhook', () => {
     const [event, ...rest] = await allEvents();
     expect(rest).toHaveLength(0);
     expect(event).toMatchObject({
-      provider: 'veriff', type: 'ine_registry', sessionId: 'f04bdb47-d3be-4b28-b028-a652feb060b5',
-      reference: '1234567812345678', status: 'valid', integration: 'api-key-123', deliveries: 1,
-      receivedAt: '2026-11-22T10:00:00.000Z', lastDeliveredAt: '2026-11-22T10:00:00.000Z', payload, rawBody: body,
+      provider: 'veriff',
+      type: 'ine_registry',
+      sessionId: 'f04bdb47-d3be-4b28-b028-a652feb060b5',
+      reference: '1234567812345678',
+      status: 'valid',
+      integration: 'api-key-123',
+      deliveries: 1,
+      receivedAt: '2026-11-22T10:00:00.000Z',
+      lastDeliveredAt: '2026-11-22T10:00:00.000Z',
+      payload,
+      rawBody: body,
     });
     expect(event!.id).toMatch(/^[0-9a-f]{64}$/);
 
     const lines = h.logs.requests();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ provider: 'veriff', outcome: 'accepted', status: 200, sessionId: event!.sessionId, eventId: event!.id });
+    expect(lines[0]).toMatchObject({
+      provider: 'veriff',
+      outcome: 'accepted',
+      status: 200,
+      sessionId: event!.sessionId,
+      eventId: event!.id,
+    });
     expect(lines[0]!.durationMs).toBeTypeOf('number');
     expect(lines[0]!.requestId).toBe(res.headers['x-request-id']);
     expect(h.logs.text()).not.toContain('1234567812345678');
   });
 
   it('verifies the exact bytes: non-ASCII text, odd whitespace and key order survive untouched', async () => {
-    const body = '{ "data" : {"details":{"documentState":"El documento es válido. 🇲🇽","active":true},"code":200,"status":"válida"},\n'
-      + '"time":"2021-06-02T11:04:00+01:00","version":"1.0.0","attemptId":"a","sessionId":"s-ü","eventType":"ine_registry"}';
+    const body =
+      '{ "data" : {"details":{"documentState":"El documento es válido. 🇲🇽","active":true},"code":200,"status":"válida"},\n' +
+      '"time":"2021-06-02T11:04:00+01:00","version":"1.0.0","attemptId":"a","sessionId":"s-ü","eventType":"ine_registry"}';
     const res = await post(body, veriffHeaders(body, VERIFF_SECRET));
     expect(res.status).toBe(200);
     const [event] = await allEvents();
@@ -76,9 +91,17 @@ describe('Veriff ine_registry webhook', () => {
   });
 
   it.each([
-    ['a wrong secret', (b: string) => ({ 'x-hmac-signature': signHmac('not-the-secret', b) }), 'signature mismatch for integration api-key-9'],
+    [
+      'a wrong secret',
+      (b: string) => ({ 'x-hmac-signature': signHmac('not-the-secret', b) }),
+      'signature mismatch for integration api-key-9',
+    ],
     ['no signature header', () => ({}), 'missing signature header for integration api-key-9'],
-    ['a signature of the wrong length', (b: string) => ({ 'x-hmac-signature': signHmac(VERIFF_SECRET, b).slice(0, 40) }), 'malformed signature'],
+    [
+      'a signature of the wrong length',
+      (b: string) => ({ 'x-hmac-signature': signHmac(VERIFF_SECRET, b).slice(0, 40) }),
+      'malformed signature',
+    ],
     ['a signature of the body re-encoded', () => ({ 'x-hmac-signature': signHmac(VERIFF_SECRET, '{}') }), 'signature mismatch'],
   ])('refuses %s with 401 {"error":"unauthorized"}, stores nothing, and logs why', async (_name, headers, reason) => {
     const body = JSON.stringify(veriffPayload());
@@ -132,7 +155,14 @@ describe('Veriff ine_registry webhook', () => {
   });
 
   it('keeps unknown fields, takes opaque non-UUID ids, and allows data without details', async () => {
-    const payload = veriffPayload({ sessionId: 'sess_01', attemptId: '7', endUserId: null, vendorData: null, newField: { x: 1 }, data: { status: null, code: 404, extra: true } });
+    const payload = veriffPayload({
+      sessionId: 'sess_01',
+      attemptId: '7',
+      endUserId: null,
+      vendorData: null,
+      newField: { x: 1 },
+      data: { status: null, code: 404, extra: true },
+    });
     const res = await sendSigned(payload);
     expect(res.status).toBe(200);
     const [event] = await allEvents();
@@ -188,16 +218,24 @@ describe('Veriff ine_registry webhook', () => {
     expect(Buffer.from(item!.rawBody, 'base64').equals(body)).toBe(true);
   });
 
-  it.each([['a JSON array', '[1,2]'], ['a JSON string', '"ine_registry"'], ['no eventType', '{"sessionId":"s"}']])(
-    'answers 400 invalid_payload for %s', async (_name, body) => {
-      const res = await post(body, veriffHeaders(body, VERIFF_SECRET));
-      expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_payload');
-    },
-  );
+  it.each([
+    ['a JSON array', '[1,2]'],
+    ['a JSON string', '"ine_registry"'],
+    ['no eventType', '{"sessionId":"s"}'],
+  ])('answers 400 invalid_payload for %s', async (_name, body) => {
+    const res = await post(body, veriffHeaders(body, VERIFF_SECRET));
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_payload');
+  });
 
   it('stores an unfamiliar event type as unrecognised and answers 200; its key ignores time', async () => {
-    const payload = { eventType: 'ine_registry_v2', sessionId: 's-9', vendorData: 'cust-9', time: '2025-01-01T00:00:00Z', result: { ok: true } };
+    const payload = {
+      eventType: 'ine_registry_v2',
+      sessionId: 's-9',
+      vendorData: 'cust-9',
+      time: '2025-01-01T00:00:00Z',
+      result: { ok: true },
+    };
     const res = await sendSigned(payload);
     expect(res.status).toBe(200);
     expect(res.text).toBe('{"status":"success"}');

@@ -19,7 +19,10 @@ export interface AdminDeps {
   metrics: Metrics;
 }
 
-const cursor = z.string().regex(/^\d{1,19}$/, 'must be a cursor returned as next').optional();
+const cursor = z
+  .string()
+  .regex(/^\d{1,19}$/, 'must be a cursor returned as next')
+  .optional();
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
 const eventQuery = z.object({
   provider: z.enum(['veriff', 'incode']).optional(),
@@ -57,7 +60,10 @@ export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Ex
     const requireToken = (req: Request, _res: Response, next: NextFunction) => {
       const given = parseBearer(req.headers.authorization);
       if (given === undefined || !timingSafeEqualText(given, token)) {
-        logger.warn({ admin: 'refused', path: req.path, reason: given === undefined ? 'missing bearer token' : 'wrong token' }, 'admin request refused');
+        logger.warn(
+          { admin: 'refused', path: req.path, reason: given === undefined ? 'missing bearer token' : 'wrong token' },
+          'admin request refused',
+        );
         throw new HttpError(401, 'unauthorized', { headers: { 'www-authenticate': 'Bearer' } });
       }
       next();

@@ -90,7 +90,10 @@ export function parseBasicAuth(header: string | undefined): { id: string; secret
   if (colon < 0) return undefined;
   // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
   try {
-    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
+      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
+    };
   } catch {
     return undefined;
   }

@@ -17,7 +17,10 @@ export interface CliContext {
 
 /** A command's failure: its message is printed and the process exits with `code`. */
 export class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
     super(message);
   }
 }
@@ -25,7 +28,9 @@ export class CliError extends Error {
 /** Opens the configured store for reading only: no empty file created, no migration, no writer thread. */
 export async function openStoreForReading(config: Config): Promise<EventStore> {
   if (config.databaseUrl === undefined && !existsSync(path.join(config.dataDir, SQLITE_FILE))) {
-    throw new CliError(`no event log at ${path.join(config.dataDir, SQLITE_FILE)}: has the service run with this DATA_DIR (or is DATABASE_URL missing)?`);
+    throw new CliError(
+      `no event log at ${path.join(config.dataDir, SQLITE_FILE)}: has the service run with this DATA_DIR (or is DATABASE_URL missing)?`,
+    );
   }
   return openStore(config, systemClock, undefined, { readOnly: true });
 }

@@ -4,7 +4,15 @@ import { renderTable, shortTime } from './table.js';
 
 const HEADERS = ['seq', 'received', 'provider', 'type', 'session', 'reference', 'status', 'deliveries', 'integration'];
 const cells = (e: StoredEvent) => [
-  e.seq, shortTime(e.receivedAt), e.provider, e.type, e.sessionId ?? '-', e.reference ?? '-', e.status ?? '-', String(e.deliveries), e.integration ?? '-',
+  e.seq,
+  shortTime(e.receivedAt),
+  e.provider,
+  e.type,
+  e.sessionId ?? '-',
+  e.reference ?? '-',
+  e.status ?? '-',
+  String(e.deliveries),
+  e.integration ?? '-',
 ];
 
 /** Prints events as a table (header once) or as JSON lines. */

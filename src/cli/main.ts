@@ -60,8 +60,13 @@ run().then(
   (code) => process.exit(code),
   (error: unknown) => {
     // parseArgs reports unknown options and missing values with a code; those are usage errors.
-    const usage = error instanceof CliError ? error.code === 2 : typeof (error as { code?: unknown }).code === 'string' && String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`ine-webhooks ${command}: ${(error as Error).message}\n${usage && !(error instanceof CliError) ? `\n${USAGE}\n` : ''}`);
+    const usage =
+      error instanceof CliError
+        ? error.code === 2
+        : typeof (error as { code?: unknown }).code === 'string' && String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(
+      `ine-webhooks ${command}: ${(error as Error).message}\n${usage && !(error instanceof CliError) ? `\n${USAGE}\n` : ''}`,
+    );
     process.exit(error instanceof CliError ? error.code : usage ? 2 : 1);
   },
 );

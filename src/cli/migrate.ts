@@ -15,7 +15,11 @@ export async function migrateCommand(config: Config, out: (line: string) => void
   const pool = createPool({ url: config.databaseUrl, ...config.postgres });
   try {
     const { applied, version } = await migratePostgres(pool, systemClock);
-    out(applied.length > 0 ? `postgres: applied ${applied.join(', ')}; schema at version ${version}` : `postgres: schema up to date at version ${version}`);
+    out(
+      applied.length > 0
+        ? `postgres: applied ${applied.join(', ')}; schema at version ${version}`
+        : `postgres: schema up to date at version ${version}`,
+    );
     return 0;
   } finally {
     await pool.end();

@@ -14,7 +14,12 @@ export async function quarantineCommand(ctx: CliContext, argv: string[]): Promis
     allowPositionals: true,
   });
   const [action = 'list', id, ...extra] = positionals;
-  if (extra.length > 0 || (action === 'show' && id === undefined) || (action === 'list' && id !== undefined) || !['list', 'show'].includes(action)) {
+  if (
+    extra.length > 0 ||
+    (action === 'show' && id === undefined) ||
+    (action === 'list' && id !== undefined) ||
+    !['list', 'show'].includes(action)
+  ) {
     throw new CliError(`usage: ine-webhooks ${QUARANTINE_USAGE}`, 2);
   }
   const limit = Number(values.limit);
@@ -43,7 +48,14 @@ export async function quarantineCommand(ctx: CliContext, argv: string[]): Promis
       ctx.out('quarantine is empty');
       return 0;
     }
-    const rows = items.map((q) => [shortTime(q.receivedAt), q.provider, q.reason, String(q.deliveries), q.id, q.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ')]);
+    const rows = items.map((q) => [
+      shortTime(q.receivedAt),
+      q.provider,
+      q.reason,
+      String(q.deliveries),
+      q.id,
+      q.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; '),
+    ]);
     for (const line of renderTable(['received', 'provider', 'reason', 'deliveries', 'id', 'issues'], rows)) ctx.out(line);
     return 0;
   } finally {

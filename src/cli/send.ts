@@ -4,15 +4,20 @@ import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../delivery/sa
 import { sendIncode, sendVeriff, type IncodeAuth } from '../delivery/send-webhook.js';
 import { CliError, type CliContext } from './cli-context.js';
 
-export const SEND_USAGE = 'send veriff|incode [--url URL] [--status IN_PROGRESS|FINISHED] [--file payload.json] [--method static-header|oauth|hmac] [--reference ID]';
+export const SEND_USAGE =
+  'send veriff|incode [--url URL] [--status IN_PROGRESS|FINISHED] [--file payload.json] [--method static-header|oauth|hmac] [--reference ID]';
 
 function incodeAuth(ctx: CliContext, method: string | undefined): IncodeAuth {
   const c = ctx.config.incode;
   const available: IncodeAuth[] = [];
-  if (c.headerName !== undefined && c.headerSecrets[0] !== undefined) available.push({ kind: 'static-header', headerName: c.headerName, secret: c.headerSecrets[0] });
+  if (c.headerName !== undefined && c.headerSecrets[0] !== undefined)
+    available.push({ kind: 'static-header', headerName: c.headerName, secret: c.headerSecrets[0] });
   if (c.oauth) available.push({ kind: 'oauth', clientId: c.oauth.clientId, clientSecret: c.oauth.clientSecrets[0]! });
   if (c.hmacSecrets[0] !== undefined) available.push({ kind: 'hmac', secret: c.hmacSecrets[0] });
-  if (available.length === 0) throw new CliError('Incode has no authentication configured here: set INCODE_HEADER_NAME/INCODE_HEADER_SECRET, INCODE_OAUTH_CLIENT_ID/INCODE_OAUTH_CLIENT_SECRET or INCODE_HMAC_SECRET');
+  if (available.length === 0)
+    throw new CliError(
+      'Incode has no authentication configured here: set INCODE_HEADER_NAME/INCODE_HEADER_SECRET, INCODE_OAUTH_CLIENT_ID/INCODE_OAUTH_CLIENT_SECRET or INCODE_HMAC_SECRET',
+    );
   if (method === undefined) return available[0]!;
   const chosen = available.find((a) => a.kind === method);
   if (!chosen) throw new CliError(`--method ${method} is not configured here (configured: ${available.map((a) => a.kind).join(', ')})`, 2);
@@ -60,7 +65,9 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
     if (vendor === 'veriff') {
       const secret = ctx.config.veriff.secrets[0];
       if (secret === undefined) throw new CliError('VERIFF_SHARED_SECRET is not set here: the delivery could not be signed');
-      const payload = values.file ? readPayload(values.file) : { ...sampleVeriffIneRegistry(), ...(values.reference ? { vendorData: values.reference } : {}) };
+      const payload = values.file
+        ? readPayload(values.file)
+        : { ...sampleVeriffIneRegistry(), ...(values.reference ? { vendorData: values.reference } : {}) };
       path = '/webhooks/veriff/ine-registry';
       answer = await sendVeriff(base, secret, payload);
     } else {

@@ -8,17 +8,30 @@ export const SHOW_USAGE = 'show <sessionId | reference> [--json]';
 function printSession(ctx: CliContext, view: SessionView): void {
   const refs = view.references.length > 0 ? ` (reference ${view.references.join(', ')})` : '';
   ctx.out(`Session ${view.sessionId}${refs}`);
-  ctx.out(`  Veriff INE registry: ${view.state.veriff ?? 'nothing received'}    Incode INE scraping: ${view.state.incode ?? 'nothing received'}`);
+  ctx.out(
+    `  Veriff INE registry: ${view.state.veriff ?? 'nothing received'}    Incode INE scraping: ${view.state.incode ?? 'nothing received'}`,
+  );
   const rows = view.events.map((e) => [
-    shortTime(e.receivedAt), e.provider, e.type, e.status ?? '-',
-    e.deliveries > 1 ? `${e.deliveries} (last ${shortTime(e.lastDeliveredAt)})` : '1', e.integration ?? '-', e.id,
+    shortTime(e.receivedAt),
+    e.provider,
+    e.type,
+    e.status ?? '-',
+    e.deliveries > 1 ? `${e.deliveries} (last ${shortTime(e.lastDeliveredAt)})` : '1',
+    e.integration ?? '-',
+    e.id,
   ]);
-  for (const line of renderTable(['received', 'provider', 'type', 'status', 'deliveries', 'integration', 'event id'], rows)) ctx.out(`  ${line}`);
+  for (const line of renderTable(['received', 'provider', 'type', 'status', 'deliveries', 'integration', 'event id'], rows))
+    ctx.out(`  ${line}`);
 }
 
 /** `show`: what happened to one session, or to every session of one customer reference. */
 export async function showCommand(ctx: CliContext, argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { json: { type: 'boolean', default: false } }, strict: true, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
   if (positionals.length !== 1) throw new CliError(`expected one session id or reference\nusage: ine-webhooks ${SHOW_USAGE}`, 2);
   const key = positionals[0]!;
   const store = await openStoreForReading(ctx.config);

@@ -20,7 +20,8 @@ export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: A
     allowPositionals: false,
   });
   const provider = values.provider;
-  if (provider !== undefined && provider !== 'veriff' && provider !== 'incode') throw new CliError(`--provider must be veriff or incode, not ${provider}`, 2);
+  if (provider !== undefined && provider !== 'veriff' && provider !== 'incode')
+    throw new CliError(`--provider must be veriff or incode, not ${provider}`, 2);
   const limit = Number(values.limit);
   const interval = Number(values.interval);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
@@ -39,13 +40,18 @@ export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: A
       const page = await store.listEvents({ provider, after, limit: 500 });
       print(page.items);
       if (page.next !== null) after = page.next;
-      else await new Promise((resolve) => {
-        const timer = setTimeout(resolve, interval);
-        stopSignal.addEventListener('abort', () => {
-          clearTimeout(timer);
-          resolve(undefined);
-        }, { once: true });
-      });
+      else
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, interval);
+          stopSignal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve(undefined);
+            },
+            { once: true },
+          );
+        });
     }
     return 0;
   } finally {

@@ -19,6 +19,10 @@ export function sampleVeriffIneRegistry(now = new Date(), ids: { sessionId?: str
 }
 
 /** Shaped like Incode's INE scraping notification (seeds/incode-ine-scraping-webhook.md). */
-export function sampleIncodeIneScraping(status: 'IN_PROGRESS' | 'FINISHED', interviewId: string = randomUUID().replace(/-/g, '').slice(0, 24), externalId: string | null = null): Record<string, unknown> {
+export function sampleIncodeIneScraping(
+  status: 'IN_PROGRESS' | 'FINISHED',
+  interviewId: string = randomUUID().replace(/-/g, '').slice(0, 24),
+  externalId: string | null = null,
+): Record<string, unknown> {
   return { InterviewId: interviewId, ...(externalId !== null ? { externalId } : {}), ScrapingStatus: status };
 }

@@ -23,19 +23,44 @@ function isBodyParserError(error: unknown): error is { status: number; type: str
 /** The one place errors become answers: specific inside (the reason), terse outside. */
 export function errorAnswer(error: unknown): ErrorAnswer {
   if (error instanceof HttpError) {
-    return { status: error.status, body: { error: error.code, ...error.body }, headers: error.headers, outcome: error.outcome, reason: error.reason, unexpected: false };
+    return {
+      status: error.status,
+      body: { error: error.code, ...error.body },
+      headers: error.headers,
+      outcome: error.outcome,
+      reason: error.reason,
+      unexpected: false,
+    };
   }
   if (error instanceof StoreUnavailableError) {
     return {
-      status: 503, body: { error: 'store_unavailable' }, headers: { 'retry-after': '30' },
-      outcome: 'store_unavailable', reason: error.message, sessionId: error.sessionId, unexpected: false,
+      status: 503,
+      body: { error: 'store_unavailable' },
+      headers: { 'retry-after': '30' },
+      outcome: 'store_unavailable',
+      reason: error.message,
+      sessionId: error.sessionId,
+      unexpected: false,
     };
   }
   if (isBodyParserError(error)) {
     // Only the form body of POST /oauth/token goes through Express's parsers.
-    return { status: error.status, body: { error: error.status === 413 ? 'payload_too_large' : 'invalid_request' }, headers: {}, reason: error.type, unexpected: false };
+    return {
+      status: error.status,
+      body: { error: error.status === 413 ? 'payload_too_large' : 'invalid_request' },
+      headers: {},
+      reason: error.type,
+      unexpected: false,
+    };
   }
-  return { status: 500, body: { error: 'internal_error' }, headers: {}, outcome: 'internal_error', reason: String(error), unexpected: true };
+  return {
+    status: 500,
+    body: { error: 'internal_error' },
+    headers: {},
+    outcome: 'internal_error',
+    reason: String(error),
+    unexpected: true,
+  };
 }
 
 /**

@@ -32,11 +32,23 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
     };
     const wait = limiter.retryAfter(req.ip);
     if (wait > 0) {
-      throw refuse(new HttpError(429, 'too_many_requests', { reason: `too many failed client authentications from ${req.ip}`, headers: { 'retry-after': String(wait) } }));
+      throw refuse(
+        new HttpError(429, 'too_many_requests', {
+          reason: `too many failed client authentications from ${req.ip}`,
+          headers: { 'retry-after': String(wait) },
+        }),
+      );
     }
     const form = (req.body ?? {}) as Record<string, unknown>;
     if (!req.is('application/x-www-form-urlencoded')) {
-      throw refuse(oauthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded', `content type ${req.headers['content-type'] ?? 'none'}`));
+      throw refuse(
+        oauthError(
+          400,
+          'invalid_request',
+          'the body must be application/x-www-form-urlencoded',
+          `content type ${req.headers['content-type'] ?? 'none'}`,
+        ),
+      );
     }
     const basic = parseBasicAuth(req.headers.authorization);
     const id = basic?.id ?? (typeof form.client_id === 'string' ? form.client_id : undefined);
@@ -53,7 +65,9 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
       throw refuse(oauthError(400, 'invalid_request', 'grant_type is required', 'no grant_type'));
     }
     if (grant !== 'client_credentials') {
-      throw refuse(oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported', `grant_type ${String(grant).slice(0, 40)}`));
+      throw refuse(
+        oauthError(400, 'unsupported_grant_type', 'only client_credentials is supported', `grant_type ${String(grant).slice(0, 40)}`),
+      );
     }
     const issued = issuer.issue();
     metrics.oauthToken('issued');

@@ -7,7 +7,12 @@ import { HttpError } from '../errors.js';
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const tooLarge = (size: string) =>
-    new HttpError(413, 'payload_too_large', { outcome: 'too_large', reason: `body ${size} over the ${limit}-byte limit`, body: { limit }, headers: { connection: 'close' } });
+    new HttpError(413, 'payload_too_large', {
+      outcome: 'too_large',
+      reason: `body ${size} over the ${limit}-byte limit`,
+      body: { limit },
+      headers: { connection: 'close' },
+    });
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooLarge(`of ${declared} bytes`));
 

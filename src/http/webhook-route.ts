@@ -25,8 +25,7 @@ export interface WebhookRouteDeps {
 /** A webhook route's handler: Node's request and response only, it answers every outcome itself. */
 export type WebhookHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
-const isJson = (contentType: string | undefined) =>
-  (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+const isJson = (contentType: string | undefined) => (contentType ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
 
 /**
  * One provider's route. HTTP concerns only, in SPEC §4's order: method → configured → source
@@ -75,7 +74,10 @@ export function webhookHandler(provider: Provider, deps: WebhookRouteDeps): Webh
     const encoding = req.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
       // Signatures cover the bytes as sent; a compressed body is not what the vendors sign.
-      throw new HttpError(415, 'unsupported_media_type', { outcome: 'unsupported_media_type', reason: `content encoding ${encoding} is not supported` });
+      throw new HttpError(415, 'unsupported_media_type', {
+        outcome: 'unsupported_media_type',
+        reason: `content encoding ${encoding} is not supported`,
+      });
     }
     const rawBody = await readBody(req, deps.bodyLimit);
     const receipt = await receive(provider, { headers: req.headers, rawBody }, deps).catch((error: unknown) => {

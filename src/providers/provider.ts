@@ -12,9 +12,7 @@ export interface InboundRequest {
 export type Authentication = { ok: true; integration: string | null } | { ok: false; reason: string };
 
 /** A route with no authentication method configured is closed (SPEC §3). */
-export type Access =
-  | { configured: true; authenticate(request: InboundRequest): Authentication }
-  | { configured: false; missing: string[] };
+export type Access = { configured: true; authenticate(request: InboundRequest): Authentication } | { configured: false; missing: string[] };
 
 export interface PayloadIssue {
   path: string;
@@ -31,9 +29,7 @@ export interface EventFields {
   dedupeMaterial: unknown;
 }
 
-export type Interpretation =
-  | { ok: true; event: EventFields; recognised: boolean }
-  | { ok: false; issues: PayloadIssue[] };
+export type Interpretation = { ok: true; event: EventFields; recognised: boolean } | { ok: false; issues: PayloadIssue[] };
 
 /** Everything that differs between vendors; the pipeline in receive.ts is shared. */
 export interface Provider {

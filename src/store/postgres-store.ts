@@ -41,7 +41,9 @@ export async function migratePostgres(pool: pg.Pool, clock: Clock): Promise<{ ap
   try {
     await client.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NAMESPACE, MIGRATE_LOCK]);
     try {
-      await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)');
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL)',
+      );
       const done = new Set((await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
       const newest = Math.max(0, ...done);
       if (newest > LATEST_VERSION) {
@@ -53,7 +55,11 @@ export async function migratePostgres(pool: pg.Pool, clock: Clock): Promise<{ ap
         await client.query('BEGIN');
         try {
           await client.query(m.postgres);
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date(clock.now())]);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            m.version,
+            m.name,
+            new Date(clock.now()),
+          ]);
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK');
@@ -76,7 +82,9 @@ async function schemaVersion(pool: pg.Pool): Promise<number> {
   return Number((await pool.query('SELECT coalesce(max(version), 0) AS v FROM schema_migrations')).rows[0].v);
 }
 
-export function createPool(options: Pick<PostgresStoreOptions, 'url' | 'poolMax' | 'queryTimeoutMs' | 'connectTimeoutMs' | 'logger'>): pg.Pool {
+export function createPool(
+  options: Pick<PostgresStoreOptions, 'url' | 'poolMax' | 'queryTimeoutMs' | 'connectTimeoutMs' | 'logger'>,
+): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolMax,
@@ -88,7 +96,9 @@ export function createPool(options: Pick<PostgresStoreOptions, 'url' | 'poolMax'
   });
   // An idle connection dropped by a database restart emits 'error' on the pool; unhandled, it
   // would kill the process. The pool replaces the connection; the next query reconnects.
-  pool.on('error', (error) => options.logger?.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'postgres connection lost'));
+  pool.on('error', (error) =>
+    options.logger?.warn({ err: { message: error.message, code: (error as { code?: string }).code } }, 'postgres connection lost'),
+  );
   return pool;
 }
 
@@ -106,7 +116,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     else {
       const version = await schemaVersion(pool);
       if (version < LATEST_VERSION) {
-        throw new Error(`the database schema is at version ${version}, this build needs ${LATEST_VERSION}: run "ine-webhooks migrate" (or set MIGRATE_ON_START=true)`);
+        throw new Error(
+          `the database schema is at version ${version}, this build needs ${LATEST_VERSION}: run "ine-webhooks migrate" (or set MIGRATE_ON_START=true)`,
+        );
       }
     }
   } catch (error) {
@@ -143,7 +155,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
          ON CONFLICT (id) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
         // The json column takes the exact text: no re-serialisation on the hot path.
-        [column('id'), column('provider'), column('type'), column('sessionId'), column('reference'), column('status'), column('integration'), column('receivedAt'), column('rawBody')],
+        [
+          column('id'),
+          column('provider'),
+          column('type'),
+          column('sessionId'),
+          column('reference'),
+          column('status'),
+          column('integration'),
+          column('receivedAt'),
+          column('rawBody'),
+        ],
       );
       const byId = new Map(rows.map((row) => [row.id, row]));
       for (const { event, index } of round) {
@@ -160,7 +182,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
        ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = quarantine.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
        RETURNING id, deliveries`,
-      [randomUUID(), q.provider, q.reason, createHash('sha256').update(q.rawBody).digest('hex'), JSON.stringify(q.issues), q.rawBody, q.receivedAt],
+      [
+        randomUUID(),
+        q.provider,
+        q.reason,
+        createHash('sha256').update(q.rawBody).digest('hex'),
+        JSON.stringify(q.issues),
+        q.rawBody,
+        q.receivedAt,
+      ],
     );
     const row = rows[0]!;
     return { id: row.id, deliveries: row.deliveries, duplicate: row.deliveries > 1 };
@@ -207,10 +237,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const lifecycle = storeLifecycle({
     backend: 'postgres',
     writes,
-    probe: () => pool.query('INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at'),
+    probe: () =>
+      pool.query(
+        'INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at',
+      ),
     release: () => pool.end(),
   });
-  const read = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => lifecycle.read(async () => (await pool.query<R>(text, values)).rows);
+  const read = <R extends pg.QueryResultRow>(text: string, values: unknown[]) =>
+    lifecycle.read(async () => (await pool.query<R>(text, values)).rows);
 
   return {
     append: lifecycle.append,
@@ -234,7 +268,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async listQuarantine(query) {
-      const rows = await read<QuarantineRow>('SELECT * FROM quarantine WHERE seq > $1 ORDER BY seq LIMIT $2', [query.after ?? '0', query.limit]);
+      const rows = await read<QuarantineRow>('SELECT * FROM quarantine WHERE seq > $1 ORDER BY seq LIMIT $2', [
+        query.after ?? '0',
+        query.limit,
+      ]);
       return toPage(rows, toQuarantineItem);
     },
 

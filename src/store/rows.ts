@@ -4,32 +4,62 @@ import { rawBodyText } from './raw-body-text.js';
 
 /** A row of `events` as either backend returns it (SQLite: text and numbers; PostgreSQL: Date and int8 text). */
 export interface EventRow {
-  seq: number | string; id: string; provider: ProviderName; type: string; session_id: string | null;
-  reference: string | null; status: string | null; integration: string | null; received_at: string | Date;
-  last_delivered_at: string | Date; deliveries: number;
+  seq: number | string;
+  id: string;
+  provider: ProviderName;
+  type: string;
+  session_id: string | null;
+  reference: string | null;
+  status: string | null;
+  integration: string | null;
+  received_at: string | Date;
+  last_delivered_at: string | Date;
+  deliveries: number;
   /** Already parsed. */
   payload: unknown;
   raw_body: string;
 }
 
 export interface QuarantineRow {
-  seq: number | string; id: string; provider: ProviderName; reason: string;
+  seq: number | string;
+  id: string;
+  provider: ProviderName;
+  reason: string;
   /** Already parsed. */
   issues: { path: string; message: string }[];
-  raw_body: Buffer; received_at: string | Date; last_delivered_at: string | Date; deliveries: number;
+  raw_body: Buffer;
+  received_at: string | Date;
+  last_delivered_at: string | Date;
+  deliveries: number;
 }
 
 const iso = (value: string | Date) => (typeof value === 'string' ? value : value.toISOString());
 
 export const toStoredEvent = (r: EventRow): StoredEvent => ({
-  id: r.id, seq: String(r.seq), provider: r.provider, type: r.type, sessionId: r.session_id, reference: r.reference,
-  status: r.status, integration: r.integration, receivedAt: iso(r.received_at), lastDeliveredAt: iso(r.last_delivered_at),
-  deliveries: r.deliveries, payload: r.payload, rawBody: r.raw_body,
+  id: r.id,
+  seq: String(r.seq),
+  provider: r.provider,
+  type: r.type,
+  sessionId: r.session_id,
+  reference: r.reference,
+  status: r.status,
+  integration: r.integration,
+  receivedAt: iso(r.received_at),
+  lastDeliveredAt: iso(r.last_delivered_at),
+  deliveries: r.deliveries,
+  payload: r.payload,
+  rawBody: r.raw_body,
 });
 
 export const toQuarantineItem = (r: QuarantineRow): QuarantineItem => ({
-  id: r.id, provider: r.provider, reason: r.reason, receivedAt: iso(r.received_at), lastDeliveredAt: iso(r.last_delivered_at),
-  issues: r.issues, ...rawBodyText(r.raw_body), deliveries: r.deliveries,
+  id: r.id,
+  provider: r.provider,
+  reason: r.reason,
+  receivedAt: iso(r.received_at),
+  lastDeliveredAt: iso(r.last_delivered_at),
+  issues: r.issues,
+  ...rawBodyText(r.raw_body),
+  deliveries: r.deliveries,
 });
 
 /** A page whose `next` is the seq of its last row: null only when the page is empty. */
@@ -41,7 +71,9 @@ export function toPage<R extends { seq: number | string }, T>(rows: R[], map: (r
 /** The equality filters of an event query, as [column, value] pairs, in a fixed order. */
 export function eventFilters(query: EventQuery): [column: string, value: string][] {
   const filters: [string, string | undefined][] = [
-    ['provider', query.provider], ['session_id', query.sessionId], ['reference', query.reference],
+    ['provider', query.provider],
+    ['session_id', query.sessionId],
+    ['reference', query.reference],
   ];
   return filters.filter((f): f is [string, string] => f[1] !== undefined);
 }

@@ -89,7 +89,9 @@ export class LookupMerge {
         forgetRecent.run();
       }
     });
-    const moveUp = db.prepare('INSERT OR IGNORE INTO lookups (key, seq) SELECT key, seq FROM lookups_young WHERE key >= ? AND key < ? ORDER BY key, seq');
+    const moveUp = db.prepare(
+      'INSERT OR IGNORE INTO lookups (key, seq) SELECT key, seq FROM lookups_young WHERE key >= ? AND key < ? ORDER BY key, seq',
+    );
     const dropYoung = db.prepare('DELETE FROM lookups_young WHERE key >= ? AND key < ?');
     const setYoungFrom = db.prepare('UPDATE lookup_mark SET young_from = max(young_from, ?) WHERE id = 1');
     this.promoteSlice = db.transaction((from: number, to: number, upTo: number | undefined) => {
@@ -130,7 +132,11 @@ export class LookupMerge {
     if (this.mark - this.youngFrom >= Math.max(this.promoteAt, this.youngFrom / PROMOTE_RATIO)) {
       const upTo = this.mark;
       const slices = Math.max(1, Math.ceil((3 * (upTo - this.youngFrom)) / PROMOTE_SLICE_KEYS));
-      this.start(slices, (slice) => this.promoteRange(slice, slices, upTo), () => (this.youngFrom = Math.max(this.youngFrom, upTo)));
+      this.start(
+        slices,
+        (slice) => this.promoteRange(slice, slices, upTo),
+        () => (this.youngFrom = Math.max(this.youngFrom, upTo)),
+      );
     } else if (this.waiting >= this.mergeAt) {
       this.start(MERGE_SLICES, (slice) => this.mergeBucket(slice));
     }
@@ -197,7 +203,9 @@ export class LookupMerge {
     const last = slice === MERGE_SLICES - 1;
     const pairs = this.buckets[slice]!;
     if (pairs.length === 0 && !last) return;
-    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort((a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!);
+    const order = Array.from({ length: pairs.length / 2 }, (_, i) => i * 2).sort(
+      (a, b) => pairs[a]! - pairs[b]! || pairs[a + 1]! - pairs[b + 1]!,
+    );
     const upTo = last ? this.mergedUpTo(slice) : undefined;
     this.mergeSlice.immediate(pairs, order, upTo);
     if (upTo !== undefined) this.mark = Math.max(this.mark, upTo);

@@ -9,7 +9,14 @@ import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { lookupKey, type LookupKind } from './lookup-key.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import type { LookupMergeSizes } from './sqlite-lookup-merge.js';
-import { CHECKPOINT_INTERVAL_MS, MERGE_ERROR, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
+import {
+  CHECKPOINT_INTERVAL_MS,
+  MERGE_ERROR,
+  SQLITE_FILE,
+  type WriterData,
+  type WriterReply,
+  type WriterRequest,
+} from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -21,7 +28,8 @@ type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
 const unavailable = (error: unknown) => storeUnavailable('sqlite', error);
 
 /** The writer's error as an Error carrying SQLite's code (SQLITE_FULL, ...). */
-const writerError = (error: { code?: string | undefined; message: string }) => Object.assign(new Error(error.message), { code: error.code });
+const writerError = (error: { code?: string | undefined; message: string }) =>
+  Object.assign(new Error(error.message), { code: error.code });
 
 /**
  * Store threads hold a batch at a time. A small young generation keeps them lean; the old
@@ -105,7 +113,12 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
-  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now(), lookupMerge: options.lookupMerge }, options.onWriterStart, options.onLookupMergeError);
+  const spawnWriter = () =>
+    startWriter(
+      { dataDir: options.dataDir, now: now(), lookupMerge: options.lookupMerge },
+      options.onWriterStart,
+      options.onLookupMergeError,
+    );
   let writer = spawnWriter();
   try {
     await writer.ready;
@@ -205,7 +218,11 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
           statement = db.prepare(`SELECT * FROM events WHERE ${candidates}${where} ORDER BY seq ${order} LIMIT @limit`);
           eventPages.set(key, statement);
         }
-        const params: Record<string, string | number> = { after: Number(query.after ?? 0), limit: query.limit, ...Object.fromEntries(used) };
+        const params: Record<string, string | number> = {
+          after: Number(query.after ?? 0),
+          limit: query.limit,
+          ...Object.fromEntries(used),
+        };
         if (lookup) params.key = lookupKey(LOOKUP_KINDS[lookup[0] as keyof typeof LOOKUP_KINDS], lookup[1]);
         const rows = statement.all(params) as SqliteEventRow[];
         return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.raw_body) }));
@@ -240,10 +257,14 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
   const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
-    const hasSchema = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
+    const hasSchema =
+      db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
     const version = hasSchema ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get()) : 0;
     if (version > LATEST_VERSION) throw newerSchemaError(version);
-    if (version < LATEST_VERSION) throw new Error(`the database is at schema version ${version}, this build reads ${LATEST_VERSION}: start the service once (it migrates at start)`);
+    if (version < LATEST_VERSION)
+      throw new Error(
+        `the database is at schema version ${version}, this build reads ${LATEST_VERSION}: start the service once (it migrates at start)`,
+      );
   } catch (error) {
     db.close();
     throw error;

@@ -29,12 +29,9 @@ const WRITER_CACHE_KIB = 16 * 1024;
 export const MERGE_ERROR = -1;
 
 export type WriterRequest =
-  | { id: number; kind: 'commit'; writes: StoreWrite[] }
-  | { id: number; kind: 'probe'; at: string }
-  | { id: number; kind: 'close' };
+  { id: number; kind: 'commit'; writes: StoreWrite[] } | { id: number; kind: 'probe'; at: string } | { id: number; kind: 'close' };
 export type WriterReply =
-  | { id: number; ok: true; results?: StoreWriteResult[] }
-  | { id: number; ok: false; error: { code?: string; message: string } };
+  { id: number; ok: true; results?: StoreWriteResult[] } | { id: number; ok: false; error: { code?: string; message: string } };
 export interface WriterData {
   dataDir: string;
   now: string;
@@ -99,16 +96,22 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
   const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
   const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
   const mergedSeq = db.prepare('SELECT seq FROM events WHERE id = @id AND seq IN (SELECT seq FROM lookup_keys WHERE key = @key)').pluck();
-  const redeliver = db.prepare('UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries');
+  const redeliver = db.prepare(
+    'UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries',
+  );
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
     VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
     ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
     RETURNING id, deliveries`);
-  const probe = db.prepare('INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at');
+  const probe = db.prepare(
+    'INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
+  );
 
   type EventRow = { id: string; seq: number; deliveries: number };
-  const lookups = new LookupMerge(db, lookupMerge, (error) => parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply));
+  const lookups = new LookupMerge(db, lookupMerge, (error) =>
+    parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply),
+  );
   /** Events this transaction added, for `lookups` once it has committed. */
   let added: { seq: number; id: string; sessionId: string | null; reference: string | null }[] = [];
 
@@ -126,9 +129,13 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
     const { item } = write;
     const rawBody = Buffer.from(item.rawBody);
     const [row] = insertQuarantine.all({
-      id: randomUUID(), provider: item.provider, reason: item.reason,
+      id: randomUUID(),
+      provider: item.provider,
+      reason: item.reason,
       bodyHash: createHash('sha256').update(rawBody).digest('hex'),
-      issues: JSON.stringify(item.issues), rawBody, receivedAt: item.receivedAt,
+      issues: JSON.stringify(item.issues),
+      rawBody,
+      receivedAt: item.receivedAt,
     }) as { id: string; deliveries: number }[];
     return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
   };

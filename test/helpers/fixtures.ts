@@ -36,5 +36,9 @@ export function postRaw(
   body: string | Buffer,
   headers: Record<string, string>,
 ): import('supertest').Test {
-  return agent.post(path).set(headers).serialize((data: unknown) => data as string).send(Buffer.isBuffer(body) ? body : Buffer.from(body));
+  return agent
+    .post(path)
+    .set(headers)
+    .serialize((data: unknown) => data as string)
+    .send(Buffer.isBuffer(body) ? body : Buffer.from(body));
 }

@@ -41,7 +41,12 @@ export function captureLogs(level: pino.Level = 'debug'): { logger: Logger; logs
   const raw: string[] = [];
   const logger = pino(
     { level, redact: { paths: ['authorization', '*.authorization'], censor: '[redacted]' } },
-    { write: (s: string) => { raw.push(s); lines.push(JSON.parse(s)); } },
+    {
+      write: (s: string) => {
+        raw.push(s);
+        lines.push(JSON.parse(s));
+      },
+    },
   );
   return {
     logger,
@@ -56,7 +61,12 @@ export function captureLogs(level: pino.Level = 'debug'): { logger: Logger; logs
 /** A clock tests move by hand. */
 export function manualClock(start = Date.parse('2026-11-22T10:00:00.000Z')): Clock & { advance(ms: number): void } {
   let now = start;
-  return { now: () => now, advance: (ms) => { now += ms; } };
+  return {
+    now: () => now,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 export function tempDir(prefix = 'ine-webhooks-'): { dir: string; remove(): void } {
@@ -83,7 +93,8 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   const clock = manualClock();
   const { logger, logs } = captureLogs();
   const metrics = createMetrics('sqlite');
-  const store = options.store ?? await openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit });
+  const store =
+    options.store ?? (await openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit }));
   return {
     app: buildApp({ config, store, logger, clock, metrics }),
     admin: buildAdminApp({ config, store, logger, metrics }),

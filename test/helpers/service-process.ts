@@ -1,9 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const MAIN = path.join(ROOT, 'dist', 'main.js');
+/**
+ * Where the built programs run in tests: an empty folder, so a developer's own `.env` in the
+ * working tree (dotenv reads the current folder's) never changes what a test sees.
+ */
+export const CLEAN_CWD = mkdtempSync(path.join(os.tmpdir(), 'ine-cwd-'));
 
 export interface ServiceProcess {
   child: ChildProcess;
@@ -21,8 +28,16 @@ export interface ServiceProcess {
 /** Starts the built service (`node dist/main.js`, as the container does) on free ports. */
 export function startProcess(env: Record<string, string>): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', PORT: '0', ADMIN_PORT: '0', HOST: '127.0.0.1', ADMIN_HOST: '127.0.0.1', ...env },
+    cwd: CLEAN_CWD,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      PORT: '0',
+      ADMIN_PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_HOST: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -50,7 +65,13 @@ export function startProcess(env: Record<string, string>): Promise<ServiceProces
       if (line.msg === 'listening') {
         clearTimeout(timer);
         resolve({
-          child, url: line.url as string, adminUrl: line.adminUrl as string, lines, stdout, stderr, exited,
+          child,
+          url: line.url as string,
+          adminUrl: line.adminUrl as string,
+          lines,
+          stdout,
+          stderr,
+          exited,
           stop: (signal = 'SIGTERM') => {
             child.kill(signal);
             return exited;
@@ -64,7 +85,11 @@ export function startProcess(env: Record<string, string>): Promise<ServiceProces
 /** Runs the built service expecting it to exit; resolves with its code and output. */
 export function runToExit(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      cwd: CLEAN_CWD,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));

@@ -14,8 +14,16 @@ export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
   const sessionId = randomUUID();
   const payload = JSON.stringify({ sessionId, n: Math.random() });
   return {
-    provider: 'veriff', type: 'ine_registry', sessionId, reference: 'ref-1', status: 'valid', integration: null,
-    id: createHash('sha256').update(randomUUID()).digest('hex'), receivedAt: '2026-11-22T10:00:00.000Z', rawBody: payload, ...overrides,
+    provider: 'veriff',
+    type: 'ine_registry',
+    sessionId,
+    reference: 'ref-1',
+    status: 'valid',
+    integration: null,
+    id: createHash('sha256').update(randomUUID()).digest('hex'),
+    receivedAt: '2026-11-22T10:00:00.000Z',
+    rawBody: payload,
+    ...overrides,
   };
 }
 
@@ -39,9 +47,19 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       expect(r).toMatchObject({ duplicate: false, deliveries: 1 });
       const got = await store.getEvent(r.id);
       expect(got).toEqual({
-        id: r.id, seq: r.seq, provider: 'veriff', type: 'ine_registry', sessionId: e.sessionId, reference: null, status: null,
-        integration: 'api-key', receivedAt: e.receivedAt, lastDeliveredAt: e.receivedAt, deliveries: 1,
-        payload: { a: 'válida' }, rawBody: '{"a": "válida" }',
+        id: r.id,
+        seq: r.seq,
+        provider: 'veriff',
+        type: 'ine_registry',
+        sessionId: e.sessionId,
+        reference: null,
+        status: null,
+        integration: 'api-key',
+        receivedAt: e.receivedAt,
+        lastDeliveredAt: e.receivedAt,
+        deliveries: 1,
+        payload: { a: 'válida' },
+        rawBody: '{"a": "válida" }',
       });
       expect(await store.getEvent(randomUUID())).toBeNull();
     });
@@ -96,7 +114,9 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
 
     it('filters by provider, session and reference', async () => {
       const a = await store.append(newEvent({ sessionId: 's-1', reference: 'r-1' }));
-      const b = await store.append(newEvent({ provider: 'incode', type: 'ine_scraping', sessionId: 's-1', reference: 'r-2', status: 'FINISHED' }));
+      const b = await store.append(
+        newEvent({ provider: 'incode', type: 'ine_scraping', sessionId: 's-1', reference: 'r-2', status: 'FINISHED' }),
+      );
       await store.append(newEvent({ sessionId: 's-2', reference: 'r-1' }));
       const ids = async (q: Parameters<EventStore['listEvents']>[0]) => (await store.listEvents(q)).items.map((e) => e.id);
       expect(await ids({ sessionId: 's-1', limit: 10 })).toEqual([a.id, b.id]);
@@ -116,10 +136,20 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       await store.append(stored);
       const fresh = Array.from({ length: 20 }, () => newEvent());
       const twice = newEvent();
-      const item = { provider: 'veriff' as const, reason: 'invalid_json' as const, issues: [{ path: '', message: 'bad' }], rawBody: Buffer.from('{'), receivedAt: '2026-11-22T10:00:00.000Z' };
+      const item = {
+        provider: 'veriff' as const,
+        reason: 'invalid_json' as const,
+        issues: [{ path: '', message: 'bad' }],
+        rawBody: Buffer.from('{'),
+        receivedAt: '2026-11-22T10:00:00.000Z',
+      };
       // Submitted in one turn of the event loop: one batch.
       const [again, first, ...rest] = await Promise.all([
-        store.append(stored), store.append(twice), ...fresh.map((e) => store.append(e)), store.append(twice), store.quarantine(item),
+        store.append(stored),
+        store.append(twice),
+        ...fresh.map((e) => store.append(e)),
+        store.append(twice),
+        store.quarantine(item),
       ]);
       const freshResults = rest.slice(0, 20) as AppendResult[];
       const [second, kept] = rest.slice(20) as [AppendResult, { id: string; deliveries: number; duplicate: boolean }];
@@ -130,21 +160,34 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       expect(new Set(freshResults.map((r) => r.seq)).size).toBe(20);
       expect(kept).toMatchObject({ deliveries: 1, duplicate: false });
       expect(await store.getQuarantineItem(kept.id)).toMatchObject({ provider: 'veriff', reason: 'invalid_json' });
-      for (const e of fresh) expect(await store.getEvent(e.id)).toMatchObject({ sessionId: e.sessionId, rawBody: e.rawBody, deliveries: 1 });
+      for (const e of fresh)
+        expect(await store.getEvent(e.id)).toMatchObject({ sessionId: e.sessionId, rawBody: e.rawBody, deliveries: 1 });
       expect((await store.listEvents({ limit: 100 })).items).toHaveLength(22);
     });
 
     it('quarantines raw bytes, counts the same bytes again, and pages the quarantine', async () => {
       const bytes = Buffer.from([0x7b, 0xff, 0x00, 0x7d]);
-      const item = { provider: 'incode' as const, reason: 'invalid_json' as const, issues: [{ path: '', message: 'bad' }], rawBody: bytes, receivedAt: '2026-11-22T10:00:00.000Z' };
+      const item = {
+        provider: 'incode' as const,
+        reason: 'invalid_json' as const,
+        issues: [{ path: '', message: 'bad' }],
+        rawBody: bytes,
+        receivedAt: '2026-11-22T10:00:00.000Z',
+      };
       const first = await store.quarantine(item);
       const second = await store.quarantine({ ...item, receivedAt: '2026-11-22T10:05:00.000Z' });
       expect(second).toMatchObject({ id: first.id, deliveries: 2, duplicate: true });
       await store.quarantine({ ...item, provider: 'veriff', rawBody: Buffer.from('{"x":1}'), reason: 'invalid_payload' });
       const page1 = await store.listQuarantine({ limit: 1 });
       expect(page1.items[0]).toMatchObject({
-        id: first.id, provider: 'incode', reason: 'invalid_json', deliveries: 2, rawBodyEncoding: 'base64',
-        rawBody: bytes.toString('base64'), issues: [{ path: '', message: 'bad' }], lastDeliveredAt: '2026-11-22T10:05:00.000Z',
+        id: first.id,
+        provider: 'incode',
+        reason: 'invalid_json',
+        deliveries: 2,
+        rawBodyEncoding: 'base64',
+        rawBody: bytes.toString('base64'),
+        issues: [{ path: '', message: 'bad' }],
+        lastDeliveredAt: '2026-11-22T10:05:00.000Z',
       });
       expect(await store.getQuarantineItem(first.id)).toEqual(page1.items[0]);
       expect(await store.getQuarantineItem('missing')).toBeNull();

@@ -24,7 +24,11 @@ function access(config: Config['incode'], oauth: OAuthIssuer | undefined): Acces
     const hmac = createHmacVerifier(config.hmacSecrets);
     methods.push({
       name: 'hmac',
-      check: (r) => hmac.verify(r.rawBody, SIGNATURE_HEADERS.map((h) => headerValue(r.headers, h)).find((v) => v !== undefined)),
+      check: (r) =>
+        hmac.verify(
+          r.rawBody,
+          SIGNATURE_HEADERS.map((h) => headerValue(r.headers, h)).find((v) => v !== undefined),
+        ),
     });
   }
   if (methods.length === 0) {

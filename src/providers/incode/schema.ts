@@ -16,9 +16,19 @@ export const ineScrapingSchema = z
   })
   .check((ctx) => {
     if (ctx.value.InterviewId === undefined && ctx.value.interviewId === undefined) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['InterviewId'], message: 'Required: a non-empty string (InterviewId or interviewId)' });
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['InterviewId'],
+        message: 'Required: a non-empty string (InterviewId or interviewId)',
+      });
     }
     if (ctx.value.ScrapingStatus === undefined && ctx.value.scrapingStatus === undefined) {
-      ctx.issues.push({ code: 'custom', input: ctx.value, path: ['ScrapingStatus'], message: 'Required: IN_PROGRESS or FINISHED (ScrapingStatus or scrapingStatus)' });
+      ctx.issues.push({
+        code: 'custom',
+        input: ctx.value,
+        path: ['ScrapingStatus'],
+        message: 'Required: IN_PROGRESS or FINISHED (ScrapingStatus or scrapingStatus)',
+      });
     }
   });
