@@ -6,8 +6,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
-import { registerLookupKey } from '../src/store/lookup-key.js';
-import { PROMOTE_AT_EVENTS, PROMOTE_RATIO } from '../src/store/sqlite-lookup-merge.js';
 import { openSqliteStore, SQLITE_FILE } from '../src/store/sqlite-store.js';
 
 export async function prefill(dataDir: string, count: number): Promise<void> {
@@ -43,22 +41,6 @@ export async function prefill(dataDir: string, count: number): Promise<void> {
     }
   });
   for (let from = 0; from < count; from += 50_000) chunk(from, Math.min(count, from + 50_000));
-  // The keys, as the service's merges would have left them: most in lookups, and in lookups_young
-  // those of the newest events, half as many as make a promotion due (its average between two).
-  registerLookupKey(db);
-  const young = Math.floor(Math.min(count, Math.max(PROMOTE_AT_EVENTS, count / PROMOTE_RATIO)) / 2);
-  const keys = (table: string, where: string) =>
-    db.exec(`INSERT OR IGNORE INTO ${table} (key, seq)
-    SELECT key, seq FROM (
-      SELECT lookup_key('id', id) AS key, seq FROM events WHERE ${where}
-      UNION ALL
-      SELECT lookup_key('session', session_id) AS key, seq FROM events WHERE session_id IS NOT NULL AND ${where}
-      UNION ALL
-      SELECT lookup_key('reference', reference) AS key, seq FROM events WHERE reference IS NOT NULL AND ${where}
-    ) ORDER BY key, seq`);
-  keys('lookups', `seq <= ${count - young}`);
-  keys('lookups_young', `seq > ${count - young}`);
-  db.prepare('UPDATE lookup_mark SET seq = ?, young_from = ? WHERE id = 1').run(count, count - young);
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
 }

@@ -1,14 +1,11 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import express from 'express';
-import proxyaddr from 'proxy-addr';
 import { createOAuthIssuer } from './auth/oauth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
-import { createAuthFailureLimiter } from './http/auth-failure-limiter.js';
 import { errorHandler } from './http/error-handler.js';
 import { mountHealth } from './http/health.js';
 import { mountOAuthRoute } from './http/oauth-route.js';
-import { webhookHandler, type WebhookHandler } from './http/webhook-route.js';
+import { mountWebhookRoute } from './http/webhook-route.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import { createProviders } from './providers/providers.js';
@@ -22,15 +19,11 @@ export interface AppDeps {
   metrics: Metrics;
 }
 
-/** A Node request listener: what createServer and supertest take. */
-export type App = (req: IncomingMessage, res: ServerResponse) => void;
-
 /**
- * The public app: webhook routes, the OAuth token endpoint, health. Never reads env, never
- * listens. A request for a webhook route's exact path goes straight to its handler; Express
- * serves everything else (and the other spellings of those paths, to the same handlers).
+ * The public app: the webhook routes (webhook-route.ts lists their middleware), the OAuth token
+ * endpoint, health; everything else 404. Never reads env, never listens.
  */
-export function buildApp({ config, store, logger, clock, metrics }: AppDeps): App {
+export function buildApp({ config, store, logger, clock, metrics }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Webhook answers are never cached; hashing each body for an ETag is wasted work.
@@ -39,28 +32,15 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): Ap
 
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
-  const limiter = createAuthFailureLimiter({ ...config.authFailures, clock });
-  // The function Express's req.ip uses, so both ways in read the client's address alike.
-  const trust = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
-  const clientIp = (req: IncomingMessage) => proxyaddr(req, trust);
-  const webhooks = new Map<string, WebhookHandler>();
   for (const provider of providers) {
-    const handler = webhookHandler(provider, { store, clock, logger, metrics, limiter, bodyLimit: config.bodyLimit, clientIp });
-    webhooks.set(provider.path, handler);
-    app.all(provider.path, (req, res) => handler(req, res));
+    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
   }
-  if (oauth) mountOAuthRoute(app, oauth, logger, metrics, limiter);
+  if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
   mountHealth(app, store, providers);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
   app.use(errorHandler(logger));
-  return (req, res) => {
-    // Express's own work per request (its request and response objects, the router) was half
-    // of a webhook's CPU, as much as the whole pipeline (BENCHMARKS.md): webhooks skip it.
-    const webhook = webhooks.get(req.url ?? '');
-    if (webhook) webhook(req, res);
-    else app(req, res);
-  };
+  return app;
 }

@@ -25,11 +25,9 @@ export interface Config {
   databaseUrl: string | undefined;
   bodyLimit: number;
   logLevel: LogLevel;
-  /** Express's `trust proxy` setting: false, true, a hop count, or addresses/CIDRs/names. */
-  trustProxy: boolean | number | string;
+  /** Express's `trust proxy` setting: false, a hop count, or addresses/CIDRs/names (never `true`). */
+  trustProxy: false | number | string;
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; shutdownMs: number };
-  /** Authentication failures allowed per client address and window before 429; limit 0: off. */
-  authFailures: { limit: number; windowMs: number };
   store: { batchMax: number; migrateOnStart: boolean };
   postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   veriff: { secrets: string[]; allowedIps: string[] };
@@ -134,10 +132,18 @@ const trustProxy = z.preprocess(
   z
     .string()
     .default('false')
-    .transform((text, ctx): boolean | number | string => {
+    .transform((text, ctx): false | number | string => {
       const value = text.trim();
       if (value === 'false') return false;
-      if (value === 'true') return true;
+      if (value === 'true') {
+        // Express would then take the left-most X-Forwarded-For address, which any client can write.
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'true trusts every proxy, so any client could spoof its address with X-Forwarded-For; name your proxies instead: their addresses or CIDRs (e.g. 10.0.0.0/8), loopback, or a hop count (e.g. 1)',
+        });
+        return z.NEVER;
+      }
       if (/^\d+$/.test(value)) return Number(value);
       const names = new Set(['loopback', 'linklocal', 'uniquelocal']);
       const bad = value
@@ -147,7 +153,7 @@ const trustProxy = z.preprocess(
       if (bad.length > 0) {
         ctx.addIssue({
           code: 'custom',
-          message: `must be false, true, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal; not: ${bad.join(', ')}`,
+          message: `must be false, a hop count, or addresses/CIDRs/loopback/linklocal/uniquelocal; not: ${bad.join(', ')}`,
         });
         return z.NEVER;
       }
@@ -177,8 +183,6 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(30_000, 1_000, 600_000),
   KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 100, 600_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
-  AUTH_FAILURE_LIMIT: integer(30, 0, 1_000_000),
-  AUTH_FAILURE_WINDOW_SECONDS: integer(60, 1, 86_400),
   STORE_BATCH_MAX: integer(256, 1, 10_000),
   MIGRATE_ON_START: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('true')),
   PG_POOL_MAX: integer(10, 1, 1000),
@@ -259,7 +263,6 @@ export function loadConfig(env: Env): Config {
       keepAliveMs: e.KEEP_ALIVE_TIMEOUT_MS,
       shutdownMs: e.SHUTDOWN_TIMEOUT_MS,
     },
-    authFailures: { limit: e.AUTH_FAILURE_LIMIT, windowMs: e.AUTH_FAILURE_WINDOW_SECONDS * 1000 },
     store: { batchMax: e.STORE_BATCH_MAX, migrateOnStart: e.MIGRATE_ON_START === 'true' },
     postgres: { poolMax: e.PG_POOL_MAX, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },

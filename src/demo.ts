@@ -84,7 +84,7 @@ show(
   ),
 );
 show('Incode FINISHED, OAuth token then Bearer', await sendIncode(url, oauth, sampleIncodeIneScraping('FINISHED', interviewId, reference)));
-show('Incode FINISHED with a bad status (quarantined)', await sendIncode(url, oauth, { InterviewId: interviewId, ScrapingStatus: 'DONE' }));
+show('Incode FINISHED without an InterviewId (quarantined)', await sendIncode(url, oauth, { ScrapingStatus: 'FINISHED' }));
 
 const res = await fetch(`${service.adminUrl}/events?reference=${encodeURIComponent(reference)}`, {
   headers: { authorization: `Bearer ${secrets.admin}` },

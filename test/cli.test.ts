@@ -101,7 +101,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const file = path.join(data.dir, 'bad.json');
     writeFileSync(
       file,
-      JSON.stringify({ eventType: 'ine_registry', sessionId: 's', attemptId: 'a', version: '1', time: 'not a time', data: {} }),
+      JSON.stringify({ eventType: 'ine_registry', sessionId: 42, attemptId: 'a', version: '1', time: 'not a time', data: {} }),
     );
     const sent = cli(env, 'send', 'veriff', '--file', file);
     expect(sent.code).toBe(1);
@@ -111,7 +111,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    expect(item).toMatchObject({ provider: 'veriff', reason: 'invalid_payload', issues: [{ path: 'time' }] });
+    expect(item).toMatchObject({ provider: 'veriff', reason: 'invalid_payload', issues: [{ path: 'sessionId' }] });
     const show = cli(env, 'quarantine', 'show', item.id);
     expect(JSON.parse(show.out)).toEqual(item);
     expect(cli(env, 'quarantine', 'show', 'nope')).toMatchObject({ code: 1, err: expect.stringContaining('no quarantined item nope') });

@@ -84,7 +84,8 @@ describe('config', () => {
     [{ INCODE_HEADER_NAME: 'bad header', INCODE_HEADER_SECRET: 'h'.repeat(16) }, 'INCODE_HEADER_NAME: not a valid HTTP header name'],
     [{ INCODE_HEADER_NAME: 'x-s', INCODE_HEADER_SECRET: 'short' }, 'INCODE_HEADER_SECRET: each secret must be at least 16 characters'],
     [{ PORT: '4000', ADMIN_PORT: '4000' }, 'ADMIN_PORT: must differ from PORT'],
-    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY: must be false, true'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY: must be false, a hop count'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY: true trusts every proxy'],
   ])('refuses %o', (env, message) => {
     expect(problems(env).join('\n')).toContain(message);
   });

@@ -30,7 +30,7 @@ describe('npm run demo -- --once', () => {
       expect(out).toMatch(/wrong secret\s+→ 401 \{"error":"unauthorized"\}/);
       expect(out).toMatch(/Incode IN_PROGRESS, custom secret header\s+→ 200 \{"success":"true"\}/);
       expect(out).toMatch(/Incode FINISHED, OAuth token then Bearer\s+→ 200 \{"success":"true"\}/);
-      expect(out).toMatch(/bad status \(quarantined\)\s+→ 400 \{"error":"invalid_payload"/);
+      expect(out).toMatch(/without an InterviewId \(quarantined\)\s+→ 400 \{"error":"invalid_payload"/);
       expect(out).toMatch(/veriff\s+ine_registry\s+\S+\s+valid\s+2\s+demo-integration/);
       expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+IN_PROGRESS\s+1\s+static-header/);
       expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+FINISHED\s+1\s+oauth/);

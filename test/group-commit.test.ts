@@ -95,7 +95,7 @@ describe('GroupCommit with maxInFlight', () => {
 
 describe('canonicalJson', () => {
   it('sorts keys at every depth and matches JSON.stringify otherwise', async () => {
-    const { canonicalJson } = await import('../src/store/canonical-json.js');
+    const { canonicalJson } = await import('../src/providers/canonical-json.js');
     const value = JSON.parse('{"b":[{"z":1,"a":"ü"},null,true],"a":{"y":"\\u0000","x":1.5e300},"__proto__":{"k":1}}');
     expect(canonicalJson(value)).toBe('{"__proto__":{"k":1},"a":{"x":1.5e+300,"y":"\\u0000"},"b":[{"a":"ü","z":1},null,true]}');
     expect(canonicalJson({ b: 1, a: 2 })).toBe(canonicalJson({ a: 2, b: 1 }));

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
+import { signHmac } from '../src/auth/hmac.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
 import { FULL_ENV, harness, tempDir, VERIFF_SECRET, type Harness } from './helpers/harness.js';
@@ -44,7 +45,7 @@ describe('HTTP rules shared by every route', () => {
       const res = await postRaw(request(h.app), spelling, body, veriffHeaders(body, VERIFF_SECRET));
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ status: 'success' });
-      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['content-type']).toBe('application/json');
       expect(res.headers['x-request-id']).toBeTruthy();
       expect((await h.store.listEvents({ limit: 5 })).items).toEqual([expect.objectContaining({ sessionId: payload.sessionId })]);
       expect(h.logs.requests()).toEqual([
@@ -57,8 +58,13 @@ describe('HTTP rules shared by every route', () => {
   );
 
   it.each([
-    ['text/plain', 415],
+    ['text/plain', 200],
+    ['text/plain; charset=utf-8', 200],
+    ['application/octet-stream', 200],
+    ['application/vnd.veriff+json; version=1', 200],
     ['application/x-www-form-urlencoded', 415],
+    ['multipart/form-data; boundary=x', 415],
+    ['application/xml', 415],
     ['application/json; charset=utf-8', 200],
     ['Application/JSON;charset=UTF-8', 200],
   ])('content type %s answers %i', async (type, status) => {
@@ -80,9 +86,27 @@ describe('HTTP rules shared by every route', () => {
     expect(res.status).toBe(415);
   });
 
+  it('reads a body without a Content-Type: a real delivery is never lost to its type', async () => {
+    h = await harness();
+    const body = JSON.stringify(veriffPayload());
+    const res = await postRaw(request(h.app), VERIFF, body, { 'x-hmac-signature': signHmac(VERIFF_SECRET, body) });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json');
+    expect((await h.store.listEvents({ limit: 5 })).items).toHaveLength(1);
+  });
+
+  it('cuts an echoed Content-Type to 100 characters in the log line', async () => {
+    h = await harness();
+    const res = await postRaw(request(h.app), VERIFF, '{}', { 'content-type': `application/x-${'y'.repeat(15_000)}` });
+    expect(res.status).toBe(415);
+    const reason = String(h.logs.requests()[0]!.reason);
+    expect(reason.length).toBeLessThan(200);
+    expect(reason).toContain('y'.repeat(50));
+  });
+
   it('checks the content type before authentication and the size before authentication', async () => {
     h = await harness({ ...FULL_ENV, BODY_LIMIT: '1kb' });
-    const noType = await postRaw(request(h.app), VERIFF, '{}', { 'x-hmac-signature': 'bad' });
+    const noType = await postRaw(request(h.app), VERIFF, '{}', { 'content-type': 'application/xml', 'x-hmac-signature': 'bad' });
     expect(noType.status).toBe(415);
     const big = JSON.stringify(veriffPayload({ padding: 'x'.repeat(2000) }));
     const tooBig = await postRaw(request(h.app), VERIFF, big, { 'content-type': 'application/json', 'x-hmac-signature': 'bad' });

@@ -44,7 +44,7 @@ describe('GET /metrics on the admin listener', () => {
     const p = veriffPayload();
     await sendVeriff(h, p);
     await sendVeriff(h, p);
-    await sendVeriff(h, { ...p, data: { code: 'bad' } });
+    await sendVeriff(h, { ...p, sessionId: null });
     await sendIncode(h, incodePayload());
     await request(h.app).post('/oauth/token').auth(OAUTH_ID, OAUTH_SECRET).type('form').send('grant_type=client_credentials');
     await request(h.app)
@@ -141,7 +141,7 @@ describe('session views', () => {
 
   it('GET /quarantine/:id returns one item', async () => {
     await open();
-    await sendVeriff(h, veriffPayload({ data: { code: 'x' } }));
+    await sendVeriff(h, veriffPayload({ sessionId: '' }));
     const [item] = (await admin(h, '/quarantine')).body.items;
     expect((await admin(h, `/quarantine/${item.id}`)).body).toEqual(item);
     expect((await admin(h, '/quarantine/nope')).status).toBe(404);

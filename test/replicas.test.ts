@@ -31,9 +31,9 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stdout.trim()).toBe('postgres: applied 1, 2; schema at version 2');
+    expect(first.stdout.trim()).toBe('postgres: applied 1, 2, 3, 4; schema at version 4');
     const second = run();
-    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 2');
+    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 4');
   });
 
   it('stores concurrent duplicate deliveries sent to both replicas exactly once each, with exact counts', async () => {

@@ -81,21 +81,30 @@ export function createOAuthIssuer(config: IncodeOAuthConfig, clock: Clock): OAut
   };
 }
 
-/** Reads `Authorization: Basic base64(id:secret)`; undefined when absent or malformed. */
-export function parseBasicAuth(header: string | undefined): { id: string; secret: string } | undefined {
+export interface BasicCredentials {
+  id: string;
+  secret: string;
+}
+
+/**
+ * Reads `Authorization: Basic base64(id:secret)`: the credentials as sent, and, when they differ,
+ * form-urldecoded. Incode sends them raw (a secret may hold `+`, `/`, `=` or `%`); RFC 6749 §2.3.1
+ * says to form-urlencode them first. A client is accepted in either form. Empty when absent or malformed.
+ */
+export function parseBasicAuth(header: string | undefined): BasicCredentials[] {
   const match = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header ?? '');
-  if (!match) return undefined;
+  if (!match) return [];
   const decoded = Buffer.from(match[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 0) return undefined;
-  // RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding.
+  if (colon < 0) return [];
+  const raw = { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+  const formDecode = (text: string) => decodeURIComponent(text.replace(/\+/g, ' '));
   try {
-    return {
-      id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')),
-      secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')),
-    };
+    const form = { id: formDecode(raw.id), secret: formDecode(raw.secret) };
+    return form.id === raw.id && form.secret === raw.secret ? [raw] : [raw, form];
   } catch {
-    return undefined;
+    // A lone `%` is not form encoding: the credentials can only be raw.
+    return [raw];
   }
 }
 

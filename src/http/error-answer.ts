@@ -44,7 +44,7 @@ export function errorAnswer(error: unknown): ErrorAnswer {
     };
   }
   if (isBodyParserError(error)) {
-    // Only the form body of POST /oauth/token goes through Express's parsers.
+    // The form body of POST /oauth/token (webhook routes turn their parser's errors into HttpError).
     return {
       status: error.status,
       body: { error: error.status === 413 ? 'payload_too_large' : 'invalid_request' },
@@ -63,21 +63,14 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   };
 }
 
-/**
- * A JSON answer encoded once, written with Node's own response API (headers set earlier are
- * kept; `extra` adds some). Built once for an answer that never changes (a webhook's success).
- */
-export function jsonAnswer(status: number, body: unknown): (res: ServerResponse, extra?: Record<string, string>) => void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  const headers = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
-  return (res, extra) => res.writeHead(status, extra ? { ...extra, ...headers } : headers).end(bytes);
-}
-
-/** Writes an error's answer, or cuts the connection if an answer had already begun. */
+/** Writes an error's answer as JSON (headers set earlier are kept), or cuts the connection if an answer had already begun. */
 export function sendErrorAnswer(res: ServerResponse, answer: ErrorAnswer): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  jsonAnswer(answer.status, answer.body)(res, answer.headers);
+  const bytes = Buffer.from(JSON.stringify(answer.body));
+  res
+    .writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': String(bytes.length) })
+    .end(bytes);
 }

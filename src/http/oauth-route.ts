@@ -3,7 +3,7 @@ import { parseBasicAuth, type OAuthIssuer } from '../auth/oauth.js';
 import { HttpError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { AuthFailureLimiter } from './auth-failure-limiter.js';
+import { echo } from './echo.js';
 import { assignRequestId } from './request-log.js';
 
 /** RFC 6749 §5.2 error answers; the reason goes to the log, not the client. */
@@ -20,7 +20,7 @@ function oauthError(status: 400 | 401, code: string, description: string, reason
 }
 
 /** POST /oauth/token: the client-credentials grant Incode uses before sending notifications. */
-export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Logger, metrics: Metrics, limiter: AuthFailureLimiter): void {
+export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Logger, metrics: Metrics): void {
   const log = logger.child({ component: 'oauth' });
 
   const token = (req: Request, res: Response) => {
@@ -30,15 +30,6 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
       log.warn({ oauth: 'refused', error: error.code, reason: error.reason, requestId }, `oauth token refused: ${error.reason}`);
       return error;
     };
-    const wait = limiter.retryAfter(req.ip);
-    if (wait > 0) {
-      throw refuse(
-        new HttpError(429, 'too_many_requests', {
-          reason: `too many failed client authentications from ${req.ip}`,
-          headers: { 'retry-after': String(wait) },
-        }),
-      );
-    }
     const form = (req.body ?? {}) as Record<string, unknown>;
     if (!req.is('application/x-www-form-urlencoded')) {
       throw refuse(
@@ -46,18 +37,22 @@ export function mountOAuthRoute(router: IRouter, issuer: OAuthIssuer, logger: Lo
           400,
           'invalid_request',
           'the body must be application/x-www-form-urlencoded',
-          `content type ${req.headers['content-type'] ?? 'none'}`,
+          `content type ${echo(req.headers['content-type'])}`,
         ),
       );
     }
     const basic = parseBasicAuth(req.headers.authorization);
-    const id = basic?.id ?? (typeof form.client_id === 'string' ? form.client_id : undefined);
-    const secret = basic?.secret ?? (typeof form.client_secret === 'string' ? form.client_secret : undefined);
-    if (id === undefined || secret === undefined) {
+    const formClient =
+      typeof form.client_id === 'string' && typeof form.client_secret === 'string'
+        ? [{ id: form.client_id, secret: form.client_secret }]
+        : [];
+    const candidates = basic.length > 0 ? basic : formClient;
+    if (candidates.length === 0) {
       throw refuse(oauthError(401, 'invalid_client', 'client authentication failed', 'no client credentials'));
     }
-    if (!issuer.checkClient(id, secret)) {
-      limiter.recordFailure(req.ip);
+    // Every candidate is checked (in constant time), so the answer's timing says nothing of which form matched.
+    const matched = candidates.map((c) => issuer.checkClient(c.id, c.secret)).some(Boolean);
+    if (!matched) {
       throw refuse(oauthError(401, 'invalid_client', 'client authentication failed', 'wrong client id or secret'));
     }
     const grant = form.grant_type;

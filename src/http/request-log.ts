@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import type { Logger } from '../logger.js';
 import type { Outcome } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ProviderName } from '../providers/provider.js';
+import type { WebhookState } from './webhook-state.js';
 
-/** What a webhook handler leaves for the request's one log line. */
+/** What a webhook route's middleware leave for the request's one log line. */
 export interface WebhookLogFields {
   outcome?: Outcome;
   reason?: string;
   sessionId?: string | null;
   eventId?: string;
+  type?: string;
   integration?: string | null;
   deliveries?: number;
 }
@@ -32,17 +35,20 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
 }
 
 /**
- * Exactly one line per webhook request (SPEC §6), written when the response is finished or the
- * connection closed, with the outcome the handler recorded in `fields`; the same outcome feeds
- * the request metrics, so logs and metrics never disagree. Returns the function that starts the
- * line for one request (called first thing by the route's handler); it returns the request id.
+ * The first middleware of a webhook route: exactly one log line per request, written when the
+ * response is finished or the connection closed, with the outcome the later middleware recorded;
+ * the same outcome feeds the request metrics, so logs and metrics never disagree.
  */
-export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: string) {
+export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metrics) {
   const log = logger.child({ provider });
-  return (req: IncomingMessage, res: ServerResponse, fields: WebhookLogFields): string => {
+  return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    const id = assignRequestId(req, res);
-    const write = () => {
+    const state: WebhookState = { provider, requestId: assignRequestId(req, res), log: {} };
+    res.locals.webhook = state;
+    res.locals.requestId = state.requestId;
+    const fields = state.log;
+    // 'close' follows every response once: finished, or cut off before it could be.
+    res.once('close', () => {
       const outcome = fields.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeRequest(provider, outcome, seconds);
@@ -51,18 +57,17 @@ export function webhookRequestLog(logger: Logger, metrics: Metrics, provider: st
         status: res.headersSent ? res.statusCode : null,
         sessionId: fields.sessionId ?? null,
         eventId: fields.eventId ?? null,
+        type: fields.type,
         integration: fields.integration,
         deliveries: fields.deliveries,
         durationMs: seconds * 1000,
-        requestId: id,
+        requestId: state.requestId,
         method: req.method,
         ...(fields.reason ? { reason: fields.reason } : {}),
       };
       const level = outcome === 'store_unavailable' ? 'error' : res.statusCode >= 400 || outcome === 'aborted' ? 'warn' : 'info';
       log[level](line, `${provider} webhook ${outcome}`);
-    };
-    // 'close' follows every response once: finished, or cut off before it could be.
-    res.once('close', write);
-    return id;
+    });
+    next();
   };
 }

@@ -12,6 +12,8 @@ export interface NewEvent {
   sessionId: string | null;
   reference: string | null;
   status: string | null;
+  /** The vendor's own time of the event, as sent (Veriff's `time` or `verification.decisionTime`). */
+  vendorTime: string | null;
   integration: string | null;
   receivedAt: string;
   /** The exact request bytes (valid UTF-8 JSON), so a signature can be re-checked later; the payload is this, parsed. */
@@ -26,6 +28,7 @@ export interface StoredEvent {
   sessionId: string | null;
   reference: string | null;
   status: string | null;
+  vendorTime: string | null;
   integration: string | null;
   receivedAt: string;
   lastDeliveredAt: string;

@@ -146,6 +146,51 @@ export const MIGRATIONS: readonly Migration[] = [
     // PostgreSQL keeps its B-tree indexes: its writes are not limited by them (BENCHMARKS.md).
     postgres: 'SELECT 1',
   },
+  {
+    version: 3,
+    name: 'the database enforces event uniqueness again; ordinary indexes instead of lookups',
+    // Back to the database's own guarantees: `id` UNIQUE (a redelivery is INSERT ... ON CONFLICT),
+    // and ordinary indexes for sessions and references. The lookup tables of step 2 re-implemented
+    // an index in the application and are dropped; every event keeps its seq and id.
+    sqlite: `
+      CREATE TABLE events_v3 (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- SHA-256 of the provider's deduplication key: unique, so a redelivery finds its event.
+        id                TEXT NOT NULL UNIQUE,
+        provider          TEXT NOT NULL,
+        type              TEXT NOT NULL,
+        session_id        TEXT,
+        reference         TEXT,
+        status            TEXT,
+        integration       TEXT,
+        received_at       TEXT NOT NULL,
+        last_delivered_at TEXT NOT NULL,
+        deliveries        INTEGER NOT NULL DEFAULT 1,
+        raw_body          TEXT NOT NULL
+      );
+      INSERT INTO events_v3 (seq, id, provider, type, session_id, reference, status, integration,
+                             received_at, last_delivered_at, deliveries, raw_body)
+        SELECT seq, id, provider, type, session_id, reference, status, integration,
+               received_at, last_delivered_at, deliveries, raw_body FROM events ORDER BY seq;
+      DROP VIEW lookup_keys;
+      DROP TABLE lookups;
+      DROP TABLE lookups_young;
+      DROP TABLE recent_ids;
+      DROP TABLE lookup_mark;
+      DROP TABLE events;
+      ALTER TABLE events_v3 RENAME TO events;
+      CREATE INDEX events_by_session ON events (session_id, seq);
+      CREATE INDEX events_by_reference ON events (reference, seq);
+    `,
+    postgres: 'SELECT 1',
+  },
+  {
+    version: 4,
+    name: "the vendor's own time of each event",
+    // Veriff's `time` or `verification.decisionTime` as sent (any spelling); null for older events.
+    sqlite: 'ALTER TABLE events ADD COLUMN vendor_time TEXT',
+    postgres: 'ALTER TABLE events ADD COLUMN vendor_time TEXT',
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -34,7 +34,5 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
     clock,
     onCommit: options.onCommit,
     onWriterRestart: (reason) => logger?.error({ store: 'sqlite', reason }, 'SQLite writer thread restarted'),
-    onLookupMergeError: (err) =>
-      logger?.warn({ store: 'sqlite', err }, 'SQLite lookups merge failed; it is retried, reads scan the unmerged events meanwhile'),
   });
 }

@@ -146,11 +146,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       }
       const column = <K extends keyof NewEvent>(key: K) => round.map(({ event }) => event[key]);
       const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
-        `INSERT INTO events (id, provider, type, session_id, reference, status, integration,
+        `INSERT INTO events (id, provider, type, session_id, reference, status, vendor_time, integration,
                              received_at, last_delivered_at, deliveries, payload, raw_body)
-         SELECT id, provider, type, session_id, reference, status, integration, received_at, received_at, 1, raw_body::json, raw_body
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::text[])
-              WITH ORDINALITY AS e (id, provider, type, session_id, reference, status, integration, received_at, raw_body, n)
+         SELECT id, provider, type, session_id, reference, status, vendor_time, integration, received_at, received_at, 1, raw_body::json, raw_body
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
+              WITH ORDINALITY AS e (id, provider, type, session_id, reference, status, vendor_time, integration, received_at, raw_body, n)
          ORDER BY n
          ON CONFLICT (id) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
@@ -162,6 +162,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           column('sessionId'),
           column('reference'),
           column('status'),
+          column('vendorTime'),
           column('integration'),
           column('receivedAt'),
           column('rawBody'),

@@ -11,6 +11,7 @@ export interface EventRow {
   session_id: string | null;
   reference: string | null;
   status: string | null;
+  vendor_time: string | null;
   integration: string | null;
   received_at: string | Date;
   last_delivered_at: string | Date;
@@ -43,6 +44,7 @@ export const toStoredEvent = (r: EventRow): StoredEvent => ({
   sessionId: r.session_id,
   reference: r.reference,
   status: r.status,
+  vendorTime: r.vendor_time ?? null,
   integration: r.integration,
   receivedAt: iso(r.received_at),
   lastDeliveredAt: iso(r.last_delivered_at),

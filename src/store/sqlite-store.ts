@@ -6,17 +6,8 @@ import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
-import { lookupKey, type LookupKind } from './lookup-key.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
-import type { LookupMergeSizes } from './sqlite-lookup-merge.js';
-import {
-  CHECKPOINT_INTERVAL_MS,
-  MERGE_ERROR,
-  SQLITE_FILE,
-  type WriterData,
-  type WriterReply,
-  type WriterRequest,
-} from './sqlite-writer.js';
+import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -52,7 +43,7 @@ function storeThread(name: 'sqlite-writer' | 'sqlite-checkpointer', workerData: 
 }
 
 /** The writer thread, spoken to by request id. */
-function startWriter(data: WriterData, onStart?: (thread: Worker) => void, onMergeError?: (error: Error) => void) {
+function startWriter(data: WriterData, onStart?: (thread: Worker) => void) {
   const worker = storeThread('sqlite-writer', data);
   onStart?.(worker);
   const pending = new Map<number, { resolve(reply: WriterReply): void }>();
@@ -67,7 +58,6 @@ function startWriter(data: WriterData, onStart?: (thread: Worker) => void, onMer
     pending.clear();
   };
   worker.on('message', (reply: WriterReply) => {
-    if (reply.id === MERGE_ERROR && !reply.ok) onMergeError?.(writerError(reply.error));
     pending.get(reply.id)?.resolve(reply);
     pending.delete(reply.id);
   });
@@ -100,10 +90,6 @@ export interface SqliteStoreOptions {
   onWriterRestart?: (reason: string) => void;
   /** Told of each writer thread started (tests terminate it to show the store heals). */
   onWriterStart?: (thread: Worker) => void;
-  /** When lookups are merged and promoted (sqlite-lookup-merge.ts); tests make it often. */
-  lookupMerge?: LookupMergeSizes;
-  /** Told when merging keys into `lookups` failed (it is retried; reads stay complete meanwhile). */
-  onLookupMergeError?: (error: Error) => void;
 }
 
 /**
@@ -113,12 +99,7 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
-  const spawnWriter = () =>
-    startWriter(
-      { dataDir: options.dataDir, now: now(), lookupMerge: options.lookupMerge },
-      options.onWriterStart,
-      options.onLookupMergeError,
-    );
+  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now() }, options.onWriterStart);
   let writer = spawnWriter();
   try {
     await writer.ready;
@@ -179,9 +160,6 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   return sqliteEventStore(lifecycle, db);
 }
 
-/** The columns `lookups` finds events by (migration 2), with their key kind. */
-const LOOKUP_KINDS = { session_id: 'session', reference: 'reference' } as const satisfies Record<string, LookupKind>;
-
 type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
 
 /** A store from its lifecycle (writes, check, close) and the read side on `db`. */
@@ -192,9 +170,7 @@ function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Data
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
-  // After the mark an id is in recent_ids; before it, lookup_keys has its hash (migration 2).
-  const eventById = db.prepare(`SELECT * FROM events
-    WHERE seq IN (SELECT seq FROM lookup_keys WHERE key = @key UNION ALL SELECT seq FROM recent_ids WHERE id = @id) AND id = @id`);
+  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
@@ -205,17 +181,9 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
         const order = query.newestFirst ? 'DESC' : 'ASC';
         const key = `${order}:${used.map(([column]) => column).join(',')}`;
         let statement = eventPages.get(key);
-        const lookup = used.find(([column]) => column in LOOKUP_KINDS);
         if (!statement) {
           const where = ['seq > @after', ...used.map(([column]) => `${column} = @${column}`)].join(' AND ');
-          // A session or reference: the events lookup_keys has under its key, and those after the mark
-          // that are not merged into it yet (a short scan in seq order; see sqlite-lookup-merge.ts).
-          const candidates = lookup
-            ? `seq IN (SELECT seq FROM lookup_keys WHERE key = @key AND seq > @after
-                       UNION ALL
-                       SELECT seq FROM events WHERE seq > max(@after, (SELECT seq FROM lookup_mark)) AND ${lookup[0]} = @${lookup[0]}) AND `
-            : '';
-          statement = db.prepare(`SELECT * FROM events WHERE ${candidates}${where} ORDER BY seq ${order} LIMIT @limit`);
+          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq ${order} LIMIT @limit`);
           eventPages.set(key, statement);
         }
         const params: Record<string, string | number> = {
@@ -223,14 +191,13 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
           limit: query.limit,
           ...Object.fromEntries(used),
         };
-        if (lookup) params.key = lookupKey(LOOKUP_KINDS[lookup[0] as keyof typeof LOOKUP_KINDS], lookup[1]);
         const rows = statement.all(params) as SqliteEventRow[];
         return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.raw_body) }));
       }),
 
     getEvent: (id) =>
       read(() => {
-        const [row] = eventById.all({ key: lookupKey('id', id), id }) as SqliteEventRow[];
+        const [row] = eventById.all(id) as SqliteEventRow[];
         return row ? toStoredEvent({ ...row, payload: JSON.parse(row.raw_body) }) : null;
       }),
 

@@ -8,9 +8,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { lookupKey, registerLookupKey } from './lookup-key.js';
+import { registerLookupKey } from './lookup-key.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
-import { LookupMerge, type LookupMergeSizes } from './sqlite-lookup-merge.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
 export const SQLITE_FILE = 'events.sqlite3';
@@ -25,9 +24,6 @@ export const CHECKPOINT_INTERVAL_MS = 50;
  */
 const WRITER_CACHE_KIB = 16 * 1024;
 
-/** The id of the unasked message the writer sends when a `lookups` merge failed. */
-export const MERGE_ERROR = -1;
-
 export type WriterRequest =
   { id: number; kind: 'commit'; writes: StoreWrite[] } | { id: number; kind: 'probe'; at: string } | { id: number; kind: 'close' };
 export type WriterReply =
@@ -35,7 +31,6 @@ export type WriterReply =
 export interface WriterData {
   dataDir: string;
   now: string;
-  lookupMerge?: LookupMergeSizes | undefined;
 }
 
 /** An error as it crosses to the main thread: SQLite's code (SQLITE_FULL, ...) and message. */
@@ -58,6 +53,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
     // start the WAL over. It is bounded at about 4 MB instead of growing to a large backstop, whose
     // crossing stalled a commit for 130 to 550 ms with 1 000 000 events stored (BENCHMARKS.md).
     db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_MAX}`);
+    // Migration 2 (kept as released) fills its lookup tables with lookup_key(); step 3 drops them.
     registerLookupKey(db);
     db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
     // Under SQLite's write lock (IMMEDIATE), so two processes starting together do not race.
@@ -81,24 +77,17 @@ function openDatabase(dataDir: string, now: string): Database.Database {
   }
 }
 
-function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined): void {
+function serve(db: Database.Database): void {
   // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
   // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
-  const insertEvent = db.prepare(`
-    INSERT INTO events (id, provider, type, session_id, reference, status, integration,
+  // Deduplication is the UNIQUE id's: a redelivery only counts itself on the stored event.
+  const appendEvent = db.prepare(`
+    INSERT INTO events (id, provider, type, session_id, reference, status, vendor_time, integration,
                         received_at, last_delivered_at, deliveries, raw_body)
-    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @integration,
+    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @vendorTime, @integration,
             @receivedAt, @receivedAt, 1, @rawBody)
+    ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
     RETURNING id, seq, deliveries`);
-  // Deduplication: an event after the mark is found in recent_ids (UNIQUE), one before it through
-  // its id's hash in lookup_keys (both levels), then the id itself. Both are read under the write
-  // lock (an IMMEDIATE transaction), so no other write comes between the check and the insert.
-  const insertRecent = db.prepare('INSERT INTO recent_ids (seq, id) VALUES (?, ?)');
-  const recentSeq = db.prepare('SELECT seq FROM recent_ids WHERE id = ?').pluck();
-  const mergedSeq = db.prepare('SELECT seq FROM events WHERE id = @id AND seq IN (SELECT seq FROM lookup_keys WHERE key = @key)').pluck();
-  const redeliver = db.prepare(
-    'UPDATE events SET deliveries = deliveries + 1, last_delivered_at = ? WHERE seq = ? RETURNING id, seq, deliveries',
-  );
   const insertQuarantine = db.prepare(`
     INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
     VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
@@ -109,22 +98,10 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
   );
 
   type EventRow = { id: string; seq: number; deliveries: number };
-  const lookups = new LookupMerge(db, lookupMerge, (error) =>
-    parentPort!.postMessage({ id: MERGE_ERROR, ok: false, error: replyError(error) } satisfies WriterReply),
-  );
-  /** Events this transaction added, for `lookups` once it has committed. */
-  let added: { seq: number; id: string; sessionId: string | null; reference: string | null }[] = [];
-
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
-      const { event } = write;
-      const stored = (recentSeq.get(event.id) ?? mergedSeq.get({ id: event.id, key: lookupKey('id', event.id) })) as number | undefined;
-      const row = (stored !== undefined ? redeliver.all(event.receivedAt, stored) : insertEvent.all(event))[0] as EventRow;
-      if (stored === undefined) {
-        insertRecent.run(row.seq, row.id);
-        added.push({ seq: row.seq, id: row.id, sessionId: event.sessionId, reference: event.reference });
-      }
-      return { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+      const [row] = appendEvent.all(write.event) as EventRow[];
+      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
     }
     const { item } = write;
     const rawBody = Buffer.from(item.rawBody);
@@ -139,28 +116,17 @@ function serve(db: Database.Database, lookupMerge: LookupMergeSizes | undefined)
     }) as { id: string; deliveries: number }[];
     return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
   };
-  const transaction = db.transaction((writes: StoreWrite[]) => {
-    lookups.catchUp();
-    return writes.map(apply);
-  });
-  const commit = (writes: StoreWrite[]): StoreWriteResult[] => {
-    added = [];
-    // IMMEDIATE: the write lock first, so another process cannot commit between catchUp and the inserts.
-    const results = transaction.immediate(writes);
-    for (const e of added) lookups.add(e.seq, e.id, e.sessionId, e.reference);
-    lookups.afterCommit();
-    return results;
-  };
+  // One transaction (one fsync) per batch; IMMEDIATE takes the write lock first.
+  const commit = db.transaction((writes: StoreWrite[]) => writes.map(apply));
 
   parentPort!.on('message', (request: WriterRequest) => {
     let reply: WriterReply;
     try {
-      if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit(request.writes) };
+      if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit.immediate(request.writes) };
       else if (request.kind === 'probe') {
         probe.run(request.at);
         reply = { id: request.id, ok: true };
       } else {
-        lookups.stop();
         db.close();
         reply = { id: request.id, ok: true };
       }
@@ -182,7 +148,7 @@ if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
     parentPort.close();
   }
   if (db!) {
-    serve(db, data.lookupMerge);
+    serve(db);
     parentPort.postMessage({ id: 0, ok: true } satisfies WriterReply);
   }
 }

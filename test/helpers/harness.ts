@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { Express } from 'express';
 import { buildAdminApp } from '../../src/admin/admin-app.js';
-import { buildApp, type App } from '../../src/app.js';
+import { buildApp } from '../../src/app.js';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
@@ -75,7 +75,7 @@ export function tempDir(prefix = 'ine-webhooks-'): { dir: string; remove(): void
 }
 
 export interface Harness {
-  app: App;
+  app: Express;
   admin: Express;
   store: EventStore;
   config: Config;

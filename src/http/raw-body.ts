@@ -1,0 +1,59 @@
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { HttpError } from '../errors.js';
+import { echo } from './echo.js';
+import { webhookState } from './webhook-state.js';
+
+/**
+ * A real delivery is never lost to its Content-Type: JSON types (`application/json`,
+ * `application/*+json`, any parameters), none at all, `text/plain` and `application/octet-stream`
+ * are read (Incode's own sample receivers take any type); a declared non-JSON type is 415.
+ */
+const READ_TYPES = /^(?:application\/json|application\/[\w.+-]*\+json|text\/plain|application\/octet-stream)$/;
+
+const tooLarge = (limit: number, size: string) =>
+  new HttpError(413, 'payload_too_large', {
+    outcome: 'too_large',
+    reason: `body ${size} over the ${limit}-byte limit`,
+    body: { limit },
+    headers: { connection: 'close' },
+  });
+
+/**
+ * Reads the exact request bytes (Express's raw body parser), checked in this order: a declared
+ * size over the limit (413), the content type (415), any Content-Encoding (415: signatures cover
+ * the bytes as sent), then the bytes themselves, at most `limit` of them (413).
+ */
+export function rawBody(limit: number) {
+  const read = express.raw({ type: () => true, limit, inflate: false });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, `of ${declared} bytes`);
+    const contentType = req.headers['content-type'];
+    const mediaType = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== '' && !READ_TYPES.test(mediaType)) {
+      throw new HttpError(415, 'unsupported_media_type', {
+        outcome: 'unsupported_media_type',
+        reason: `content type ${echo(contentType)} is not JSON`,
+      });
+    }
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined) {
+      throw new HttpError(415, 'unsupported_media_type', {
+        outcome: 'unsupported_media_type',
+        reason: `content encoding ${echo(encoding)} is not accepted: the signature covers the bytes as sent`,
+      });
+    }
+    read(req, res, (error?: unknown) => {
+      if (error) return next(bodyError(error, limit));
+      webhookState(res).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      next();
+    });
+  };
+}
+
+/** body-parser's errors as this service's: 413 for size, 400 `aborted` for a cut or broken stream. */
+function bodyError(error: unknown, limit: number): HttpError {
+  const type = (error as { type?: string }).type;
+  if (type === 'entity.too.large') return tooLarge(limit, 'of more than that');
+  return new HttpError(400, 'aborted', { outcome: 'aborted', reason: `request body not read: ${type ?? 'stream error'}` });
+}
