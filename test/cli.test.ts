@@ -88,8 +88,10 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const show = cli(env, 'show', 'cust-cli');
     expect(show.code).toBe(0);
     expect(show.out).toContain('Reference cust-cli: 2 session(s)');
-    expect(show.out).toMatch(/Veriff INE registry: valid\s+Incode INE scraping: nothing received/);
-    expect(show.out).toMatch(/Veriff INE registry: nothing received\s+Incode INE scraping: IN_PROGRESS/);
+    expect(show.out).toMatch(/Veriff INE registry: valid\s+Veriff decision: nothing received\s+Incode INE scraping: nothing received/);
+    expect(show.out).toMatch(
+      /Veriff INE registry: nothing received\s+Veriff decision: nothing received\s+Incode INE scraping: IN_PROGRESS/,
+    );
     const json = JSON.parse(cli(env, 'show', 'cust-cli', '--json').out);
     expect(json.sessions).toHaveLength(2);
   });

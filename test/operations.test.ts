@@ -88,17 +88,57 @@ describe('session views', () => {
     provider: 'veriff' | 'incode',
     status: string | null,
     type = provider === 'veriff' ? 'ine_registry' : 'ine_scraping',
-  ) => ({ seq: String(seq), provider, status, type }) as StoredEvent;
+    vendorTime: string | null = null,
+  ) => ({ seq: String(seq), provider, status, type, vendorTime }) as StoredEvent;
+  const state = (s: Partial<ReturnType<typeof deriveState>>) => ({ veriff: null, veriffDecision: null, incode: null, ...s });
 
   it.each([
-    [[ev(1, 'incode', 'IN_PROGRESS'), ev(2, 'incode', 'FINISHED')], { veriff: null, incode: 'FINISHED' }],
-    [[ev(2, 'incode', 'FINISHED'), ev(3, 'incode', 'IN_PROGRESS')], { veriff: null, incode: 'FINISHED' }],
-    [[ev(1, 'veriff', 'invalid'), ev(4, 'veriff', 'valid')], { veriff: 'valid', incode: null }],
-    [[ev(4, 'veriff', 'valid'), ev(1, 'veriff', 'invalid')], { veriff: 'valid', incode: null }],
-    [[ev(1, 'veriff', null)], { veriff: 'unknown', incode: null }],
-    [[ev(1, 'veriff', null, 'something_else')], { veriff: null, incode: null }],
-  ])('derives %j as %j', (events, state) => {
-    expect(deriveState(events)).toEqual(state);
+    [[ev(1, 'incode', 'IN_PROGRESS'), ev(2, 'incode', 'FINISHED')], state({ incode: 'FINISHED' })],
+    [[ev(2, 'incode', 'FINISHED'), ev(3, 'incode', 'IN_PROGRESS')], state({ incode: 'FINISHED' })],
+    [[ev(1, 'veriff', 'invalid'), ev(4, 'veriff', 'valid')], state({ veriff: 'valid' })],
+    [[ev(1, 'veriff', null)], state({ veriff: 'unknown' })],
+    [[ev(1, 'veriff', 'error')], state({ veriff: 'error' })],
+    [[ev(1, 'veriff', null, 'something_else')], state({})],
+    // By Veriff's own time, not by arrival: attempt 2 (valid), then attempt 1 (invalid) arriving an hour later.
+    [
+      [
+        ev(1, 'veriff', 'valid', 'ine_registry', '2026-11-20T15:00:00.000Z'),
+        ev(2, 'veriff', 'invalid', 'ine_registry', '2026-11-20T14:00:00Z'),
+      ],
+      state({ veriff: 'valid' }),
+    ],
+    // Spelt differently, compared as instants: 15:00+01:00 is before 14:30Z.
+    [
+      [
+        ev(1, 'veriff', 'valid', 'ine_registry', '2026-11-20T14:30:00Z'),
+        ev(2, 'veriff', 'invalid', 'ine_registry', '2026-11-20T15:00:00+0100'),
+      ],
+      state({ veriff: 'valid' }),
+    ],
+    // Microseconds count; equal times fall back to the log's order.
+    [
+      [
+        ev(1, 'veriff', 'invalid', 'ine_registry', '2026-11-20T14:30:00.000002Z'),
+        ev(2, 'veriff', 'valid', 'ine_registry', '2026-11-20 14:30:00.000001'),
+      ],
+      state({ veriff: 'invalid' }),
+    ],
+    [
+      [
+        ev(1, 'veriff', 'invalid', 'ine_registry', '2026-11-20T14:30:00Z'),
+        ev(2, 'veriff', 'valid', 'ine_registry', '2026-11-20T14:30:00+00:00'),
+      ],
+      state({ veriff: 'valid' }),
+    ],
+    [
+      [
+        ev(1, 'veriff', 'approved', 'decision', '2026-11-20T15:00:00Z'),
+        ev(2, 'veriff', 'resubmission_requested', 'decision', '2026-11-20T14:00:00Z'),
+      ],
+      state({ veriffDecision: 'approved' }),
+    ],
+  ])('derives %j as %j', (events, expected) => {
+    expect(deriveState(events)).toEqual(expected);
   });
 
   it('GET /sessions/:id shows both vendors in order; a late IN_PROGRESS retry after FINISHED stays FINISHED', async () => {
@@ -108,7 +148,7 @@ describe('session views', () => {
     await sendIncode(h, { InterviewId: 'S-1', externalId: 'cust-9', ScrapingStatus: 'IN_PROGRESS' });
     const res = await admin(h, '/sessions/S-1');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ sessionId: 'S-1', references: ['cust-9'], state: { veriff: null, incode: 'FINISHED' } });
+    expect(res.body).toMatchObject({ sessionId: 'S-1', references: ['cust-9'], state: state({ incode: 'FINISHED' }) });
     expect(res.body.events.map((e: StoredEvent) => [e.status, e.deliveries])).toEqual([
       ['IN_PROGRESS', 2],
       ['FINISHED', 1],
@@ -131,8 +171,8 @@ describe('session views', () => {
     expect(
       res.body.sessions.map((s: { sessionId: string; state: unknown; events: unknown[] }) => [s.sessionId, s.state, s.events.length]),
     ).toEqual([
-      ['V-1', { veriff: 'invalid', incode: null }, 1],
-      ['I-1', { veriff: null, incode: 'FINISHED' }, 2],
+      ['V-1', state({ veriff: 'invalid' }), 1],
+      ['I-1', state({ incode: 'FINISHED' }), 2],
     ]);
     const missing = await admin(h, '/sessions');
     expect(missing.status).toBe(400);

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../src/auth/hmac.js';
+import { sessionById } from '../src/sessions/session-view.js';
 import { postRaw } from './helpers/fixtures.js';
 import { harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 
@@ -205,6 +206,25 @@ describe('Veriff: every webhook kind at one URL, classified by shape', () => {
     expect(res.body).toEqual({ error: 'invalid_payload', issues: [{ path, message: 'must be a non-empty string' }] });
     expect(await events()).toHaveLength(0);
     expect((await h.store.listQuarantine({ limit: 5 })).items).toHaveLength(1);
+  });
+
+  it("derives the session's registry state by Veriff's time: attempt 2 (valid), then attempt 1 (invalid) delivered an hour later", async () => {
+    const registry = (attemptId: string, time: string, active: boolean) => ({
+      eventType: 'ine_registry',
+      sessionId: 's-order',
+      attemptId,
+      vendorData: 'c-order',
+      version: '1.0.0',
+      time,
+      data: { status: active ? 'La credencial es válida' : 'La credencial no es válida', code: 200, details: { active } },
+    });
+    await send(registry('attempt-2', '2026-11-20T15:00:00.000000+00:00', true));
+    h.clock.advance(3_600_000);
+    await send(registry('attempt-1', '2026-11-20T14:10:00.000Z', false));
+    await send(decision({ id: 's-order', status: 'approved', decisionTime: '2026-11-20T15:01:00Z' }));
+    const view = await sessionById(h.store, 's-order');
+    expect(view?.state).toEqual({ veriff: 'valid', veriffDecision: 'approved', incode: null });
+    expect(view?.events.map((e) => e.type)).toEqual(['ine_registry', 'ine_registry', 'decision']);
   });
 
   it('records vrf-auth-client, and x-auth-client first when both are sent', async () => {

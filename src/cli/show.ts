@@ -8,8 +8,9 @@ export const SHOW_USAGE = 'show <sessionId | reference> [--json]';
 function printSession(ctx: CliContext, view: SessionView): void {
   const refs = view.references.length > 0 ? ` (reference ${view.references.join(', ')})` : '';
   ctx.out(`Session ${view.sessionId}${refs}`);
+  const none = 'nothing received';
   ctx.out(
-    `  Veriff INE registry: ${view.state.veriff ?? 'nothing received'}    Incode INE scraping: ${view.state.incode ?? 'nothing received'}`,
+    `  Veriff INE registry: ${view.state.veriff ?? none}    Veriff decision: ${view.state.veriffDecision ?? none}    Incode INE scraping: ${view.state.incode ?? none}`,
   );
   const rows = view.events.map((e) => [
     shortTime(e.receivedAt),

@@ -1,28 +1,49 @@
+import { vendorInstant } from './vendor-instant.js';
 import type { EventStore, StoredEvent } from '../store/event-store.js';
 
-export type VeriffState = 'valid' | 'invalid' | 'unknown';
+export type VeriffState = 'valid' | 'invalid' | 'error' | 'unknown';
 export type IncodeState = 'IN_PROGRESS' | 'FINISHED';
 
 /** One verification session: both vendors' events in log order, and where each vendor stands. */
 export interface SessionView {
   sessionId: string;
   references: string[];
-  /** null: nothing from that vendor yet. */
-  state: { veriff: VeriffState | null; incode: IncodeState | null };
+  /**
+   * null: nothing of that kind yet. `veriff`: the INE registry result; `veriffDecision`: the
+   * status of Veriff's decision (approved, declined, ...); `incode`: the INE scraping progress.
+   */
+  state: { veriff: VeriffState | null; veriffDecision: string | null; incode: IncodeState | null };
   events: StoredEvent[];
 }
 
 /**
- * Incode's state never goes backwards: a late IN_PROGRESS retry after FINISHED (Incode retries for
- * ~32 minutes) leaves it FINISHED. Veriff's is its newest distinct result; a retry of an older
- * result is stored once, under its first position, so it cannot overtake a newer one.
+ * The newest event by the vendor's own time, compared as an instant; the log's order only between
+ * equal times (or where a time cannot be read). A result redelivered late, or an older attempt
+ * that arrives after a newer one, cannot overtake it.
+ */
+function newestByVendorTime(events: readonly StoredEvent[]): StoredEvent | undefined {
+  const key = (e: StoredEvent) => vendorInstant(e.vendorTime) ?? -Infinity;
+  return events.reduce<StoredEvent | undefined>((a, e) => {
+    if (a === undefined) return e;
+    const [ka, ke] = [key(a), key(e)];
+    return ke > ka || (ke === ka && BigInt(e.seq) > BigInt(a.seq)) ? e : a;
+  }, undefined);
+}
+
+/**
+ * States never go backwards. Incode: a late IN_PROGRESS retry after FINISHED (Incode retries for
+ * about 32 minutes) leaves it FINISHED. Veriff: the INE registry result and the decision, each the
+ * newest by Veriff's own time.
  */
 export function deriveState(events: readonly StoredEvent[]): SessionView['state'] {
-  const incode = events.filter((e) => e.provider === 'incode');
-  const registry = events.filter((e) => e.provider === 'veriff' && e.type === 'ine_registry');
-  const newest = registry.reduce<StoredEvent | undefined>((a, e) => (a === undefined || BigInt(e.seq) > BigInt(a.seq) ? e : a), undefined);
+  const incode = events.filter((e) => e.provider === 'incode' && e.type === 'ine_scraping');
+  const registry = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'ine_registry'));
+  const decision = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'decision'));
+  const registryState = (status: string | null): VeriffState =>
+    status === 'valid' || status === 'invalid' || status === 'error' ? status : 'unknown';
   return {
-    veriff: newest === undefined ? null : newest.status === 'valid' || newest.status === 'invalid' ? newest.status : 'unknown',
+    veriff: registry === undefined ? null : registryState(registry.status),
+    veriffDecision: decision?.status ?? null,
     incode: incode.some((e) => e.status === 'FINISHED') ? 'FINISHED' : incode.length > 0 ? 'IN_PROGRESS' : null,
   };
 }
