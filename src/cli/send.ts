@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../delivery/samples.js';
+import { sampleIncodeIneScraping, sampleVeriff, VERIFF_KINDS, type VeriffKind } from '../delivery/samples.js';
+import { classifyIncode } from '../providers/incode/classify.js';
+import { classifyVeriff } from '../providers/veriff/classify.js';
 import { sendIncode, sendVeriff, type IncodeAuth } from '../delivery/send-webhook.js';
 import { CliError, type CliContext } from './cli-context.js';
 
-export const SEND_USAGE =
-  'send veriff|incode [--url URL] [--status IN_PROGRESS|FINISHED] [--file payload.json] [--method static-header|oauth|hmac] [--reference ID]';
+export const SEND_USAGE = `send veriff|incode [--url URL] [--kind ${VERIFF_KINDS.join('|')}] [--status IN_PROGRESS|FINISHED] [--file payload.json] [--method static-header|oauth|hmac] [--reference ID]`;
 
 function incodeAuth(ctx: CliContext, method: string | undefined): IncodeAuth {
   const c = ctx.config.incode;
@@ -42,6 +43,7 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
     options: {
       url: { type: 'string' },
       status: { type: 'string', default: 'FINISHED' },
+      kind: { type: 'string', default: 'ine_registry' },
       file: { type: 'string' },
       method: { type: 'string' },
       reference: { type: 'string' },
@@ -52,6 +54,7 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
   const [vendor, ...extra] = positionals;
   if ((vendor !== 'veriff' && vendor !== 'incode') || extra.length > 0) throw new CliError(`usage: ine-webhooks ${SEND_USAGE}`, 2);
   if (values.status !== 'IN_PROGRESS' && values.status !== 'FINISHED') throw new CliError('--status must be IN_PROGRESS or FINISHED', 2);
+  if (!(VERIFF_KINDS as readonly string[]).includes(values.kind)) throw new CliError(`--kind must be one of ${VERIFF_KINDS.join(', ')}`, 2);
   const base = values.url ?? `http://127.0.0.1:${ctx.config.port}`;
   try {
     new URL(base);
@@ -61,19 +64,22 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
 
   let answer;
   let path: string;
+  let sent: ReturnType<typeof classifyVeriff> | undefined;
   try {
     if (vendor === 'veriff') {
       const secret = ctx.config.veriff.secrets[0];
       if (secret === undefined) throw new CliError('VERIFF_SHARED_SECRET is not set here: the delivery could not be signed');
       const payload = values.file
         ? readPayload(values.file)
-        : { ...sampleVeriffIneRegistry(), ...(values.reference ? { vendorData: values.reference } : {}) };
-      path = '/webhooks/veriff/ine-registry';
+        : sampleVeriff(values.kind as VeriffKind, values.reference ? { vendorData: values.reference } : {});
+      path = '/webhooks/veriff';
+      sent = classifyVeriff(payload);
       answer = await sendVeriff(base, secret, payload);
     } else {
       const auth = incodeAuth(ctx, values.method);
       const payload = values.file ? readPayload(values.file) : sampleIncodeIneScraping(values.status, undefined, values.reference ?? null);
       path = `/webhooks/incode/ine-scraping (${auth.kind})`;
+      sent = classifyIncode(payload);
       answer = await sendIncode(base, auth, payload);
     }
   } catch (error) {
@@ -82,5 +88,11 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
     throw new CliError(`cannot deliver to ${base}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
   }
   ctx.out(`POST ${base.replace(/\/$/, '')}${path} → ${answer.status} ${answer.body}`);
+  if (sent?.ok) {
+    const e = sent.event;
+    ctx.out(
+      `sent: ${e.type}, session ${e.sessionId ?? '-'}, reference ${e.reference ?? '-'}${e.sessionId ? `  (see it: ine-webhooks show ${e.sessionId})` : ''}`,
+    );
+  }
   return answer.status === 200 ? 0 : 1;
 }

@@ -20,7 +20,7 @@ async function post(url: string, body: string, headers: Record<string, string>):
 /** Exactly what Veriff sends: the JSON bytes, signed with HMAC-SHA256 hex in x-hmac-signature. */
 export function sendVeriff(baseUrl: string, secret: string, payload: unknown, apiKey?: string): Promise<Answer> {
   const body = JSON.stringify(payload);
-  return post(new URL('/webhooks/veriff/ine-registry', baseUrl).href, body, {
+  return post(new URL('/webhooks/veriff', baseUrl).href, body, {
     'content-type': 'application/json',
     'x-hmac-signature': signHmac(secret, body),
     ...(apiKey ? { 'x-auth-client': apiKey } : {}),

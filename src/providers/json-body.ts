@@ -47,10 +47,11 @@ function exactNumber(source: string, value: number): number | ExactNumber {
 
 /**
  * A literal with at most 15 significant digits and no exponent is always held exactly (IEEE 754
- * doubles keep 15 decimal digits); only bodies with a longer run of digits or an exponent need the
- * slower exact parse. A match inside a string only costs that slower parse.
+ * doubles keep 15 decimal digits); only bodies with a number of 16 characters or more, or with an
+ * exponent, need the slower exact parse. A number follows `:`, `[` or `,`; the same characters
+ * inside a string (rare) only cost that slower parse.
  */
-const MAY_LOSE_PRECISION = /[0-9][eE]|[0-9.]{16}/;
+const MAY_LOSE_PRECISION = /[:,[]\s*-?(?:[0-9][0-9.]{15}|[0-9.]+[eE])/;
 
 /** The nesting depth of JSON text, counting brackets outside strings (the text is valid JSON). */
 function depthOf(text: string): number {
