@@ -12,7 +12,6 @@ export type Outcome =
   | 'not_configured'
   | 'method_not_allowed'
   | 'store_unavailable'
-  | 'rate_limited'
   | 'internal_error'
   | 'aborted';
 

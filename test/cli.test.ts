@@ -67,7 +67,13 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
 
     const v = cli(env, 'send', 'veriff', '--reference', 'cust-cli');
     expect(v).toMatchObject({ code: 0 });
-    expect(v.out).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/veriff\/ine-registry → 200 \{"status":"success"\}\n$/);
+    expect(v.out).toMatch(
+      /^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/veriff → 200 \{"status":"success"\}\nsent: ine_registry, session [\w-]+, reference cust-cli {2}\(see it: ine-webhooks show [\w-]+\)\n$/,
+    );
+    const kinds = cli(env, 'send', 'veriff', '--kind', 'decision', '--reference', 'cust-kind');
+    expect(kinds.code).toBe(0);
+    expect(kinds.out).toMatch(/sent: decision, session [\w-]+, reference cust-kind/);
+    expect(cli(env, 'send', 'veriff', '--kind', 'nope')).toMatchObject({ code: 2, err: expect.stringContaining('--kind must be one of') });
     const i1 = cli(env, 'send', 'incode', '--status', 'IN_PROGRESS', '--reference', 'cust-cli', '--method', 'oauth');
     expect(i1.out).toContain('(oauth) → 200 {"success":"true"}');
     const i2 = cli(env, 'send', 'incode', '--method', 'static-header', '--reference', 'cust-other');
@@ -76,7 +82,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     await tail.waitFor((l) => l.provider === 'veriff' && l.reference === 'cust-cli');
     await tail.waitFor((l) => l.provider === 'incode' && l.status === 'IN_PROGRESS' && l.integration === 'oauth');
     await tail.waitFor((l) => l.integration === 'static-header');
-    expect(tail.lines).toHaveLength(3);
+    expect(tail.lines).toHaveLength(4);
     expect(await tail.stop()).toBe(0);
 
     const table = cli(env, 'tail', '--table', '--provider', 'incode');
