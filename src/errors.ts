@@ -1,4 +1,4 @@
-/** What a webhook request ended as: the `outcome` field of its one log line (SPEC §6). */
+/** What a webhook request ended as: the `outcome` field of its one log line. */
 export type Outcome =
   | 'accepted'
   | 'duplicate'

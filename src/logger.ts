@@ -5,8 +5,8 @@ export type { Logger };
 
 /**
  * Belt and braces: the code never logs these, but if a header bag or credential object ever
- * reaches a log call, it comes out censored (SPEC §6: never a secret, signature or token). Only
- * fixed paths: wildcard paths made redaction ~7% of the CPU of a webhook request (BENCHMARKS.md).
+ * reaches a log call, it comes out censored: never a secret, signature or token. Only fixed
+ * paths: wildcard paths cost pino a walk of every logged object.
  */
 const REDACT = [
   'authorization',

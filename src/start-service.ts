@@ -52,7 +52,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   const app = buildApp({ config, store, logger, clock, metrics });
   const admin = buildAdminApp({ config, store, logger, metrics });
 
-  // Slow or stalled clients are cut off (SPEC §6). Node checks these timeouts every
+  // Slow or stalled clients are cut off. Node checks these timeouts every
   // connectionsCheckingInterval (30 s by default), so check at least once a second.
   const server = createServer(
     {

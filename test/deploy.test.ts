@@ -51,4 +51,12 @@ describe('deploy/compose.yaml (static checks)', () => {
     expect(nginx).toContain('X-Forwarded-For');
     expect(services.lb!.volumes[0]).toBe('./nginx.conf:/etc/nginx/nginx.conf:ro');
   });
+
+  it('builds and runs on the Node release that package.json and CI use: a pinned Node 24 LTS tag in both stages', () => {
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(bases).toEqual(['node:24.21.0-bookworm', 'node:24.21.0-bookworm-slim']);
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=24 <25');
+    expect(readFileSync(path.join(ROOT, 'scripts', 'use-node24.sh'), 'utf8')).toContain('NODE24_VERSION:-24.21.0');
+  });
 });

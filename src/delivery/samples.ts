@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-/** Shaped like the sample on Veriff's INE webhook page (seeds/veriff-ine-webhook.md), with fresh ids. */
+/** Shaped like the sample on Veriff's INE webhook page (https://devdocs.veriff.com/docs/ine-webhook), with fresh ids. */
 export function sampleVeriffIneRegistry(now = new Date(), ids: { sessionId?: string; vendorData?: string } = {}): Record<string, unknown> {
   return {
     eventType: 'ine_registry',
@@ -18,7 +18,7 @@ export function sampleVeriffIneRegistry(now = new Date(), ids: { sessionId?: str
   };
 }
 
-/** Shaped like Incode's INE scraping notification (seeds/incode-ine-scraping-webhook.md). */
+/** Shaped like Incode's INE scraping notification (Incode's INE Scraping webhook page, https://developer.incode.com/docs/webhooks). */
 export function sampleIncodeIneScraping(
   status: 'IN_PROGRESS' | 'FINISHED',
   interviewId: string = randomUUID().replace(/-/g, '').slice(0, 24),

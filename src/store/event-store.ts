@@ -85,7 +85,7 @@ export interface Page<T> {
 
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
-/** The event log (SPEC §5). Writes resolve only once durably committed; failures reject with StoreUnavailableError. */
+/** The event log. Writes resolve only once durably committed; failures reject with StoreUnavailableError. */
 export interface EventStore {
   /** Appends an event, or counts a redelivery of one already stored. */
   append(event: NewEvent): Promise<AppendResult>;

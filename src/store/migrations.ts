@@ -89,7 +89,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'event lookups merged in sorted batches',
     // A B-tree index on a random key (an event id, a session id, a customer reference) costs a page
     // read and two page writes per event once the log is large: with 1 000 000 events the three
-    // indexes more than doubled the writer's work (BENCHMARKS.md). `lookups` holds the same keys as
+    // indexes more than doubled the writer's work. `lookups` holds the same keys as
     // 8-byte hashes, filled in sorted batches by the writer (sqlite-lookup-merge.ts), so a page
     // takes many keys per write. Events after `lookup_mark` are not in it yet: their ids are in
     // `recent_ids` (unique, small), and readers scan them for a session or reference. Keys are
@@ -143,7 +143,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE lookup_mark (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, young_from INTEGER NOT NULL);
       INSERT INTO lookup_mark (id, seq, young_from) VALUES (1, (SELECT coalesce(max(seq), 0) FROM events), (SELECT coalesce(max(seq), 0) FROM events));
     `,
-    // PostgreSQL keeps its B-tree indexes: its writes are not limited by them (BENCHMARKS.md).
+    // PostgreSQL keeps its B-tree indexes: its writes are not limited by them.
     postgres: 'SELECT 1',
   },
   {

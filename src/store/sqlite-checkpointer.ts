@@ -1,9 +1,8 @@
 /**
  * Copies committed WAL frames into the database file (a PASSIVE checkpoint) every interval, on a
  * thread and connection of its own. Left to SQLite, the commit that crosses the WAL threshold
- * does the whole copy and its fsync itself: measured here, a quarter of the average commit time
- * and a p99 commit of 21 ms instead of 5 ms (BENCHMARKS.md). Commits stay durable in the WAL
- * either way.
+ * does the whole copy and its fsync itself, and that commit's sender waits for it. Commits stay
+ * durable in the WAL either way.
  *
  * This thread does the bulk of the copying; it cannot start the WAL over, which only happens
  * when a commit finds every frame copied, and under steady commits one always lands during a

@@ -19,8 +19,7 @@ export const WAL_FRAMES_MAX = 1000;
 export const CHECKPOINT_INTERVAL_MS = 50;
 /**
  * The writer's page cache. The default (2 MiB) no longer holds the index pages a random key
- * lands on once the log is large; 16 MiB gave about 8% more throughput and a third off p99 with
- * 1 000 000 events, within the memory budget (64 MiB gave no more).
+ * (an event id, a session) lands on once the log is large.
  */
 const WRITER_CACHE_KIB = 16 * 1024;
 
@@ -50,8 +49,8 @@ function openDatabase(dataDir: string, now: string): Database.Database {
     db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
     // The checkpointer thread copies frames every CHECKPOINT_INTERVAL_MS (sqlite-checkpointer.ts);
     // the commit that finds WAL_FRAMES_MAX frames copies the few left and so lets the next commit
-    // start the WAL over. It is bounded at about 4 MB instead of growing to a large backstop, whose
-    // crossing stalled a commit for 130 to 550 ms with 1 000 000 events stored (BENCHMARKS.md).
+    // start the WAL over. It stays small instead of growing to a large backstop, whose crossing
+    // would stall the commit that meets it.
     db.pragma(`wal_autocheckpoint = ${WAL_FRAMES_MAX}`);
     // Migration 2 (kept as released) fills its lookup tables with lookup_key(); step 3 drops them.
     registerLookupKey(db);
@@ -79,7 +78,7 @@ function openDatabase(dataDir: string, now: string): Database.Database {
 
 function serve(db: Database.Database): void {
   // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
-  // commit's error (SQLITE_FULL) and report success for nothing stored (TOOLCHAIN.md).
+  // commit's error (SQLITE_FULL) and report success for nothing stored (a full-disk test guards it).
   // Deduplication is the UNIQUE id's: a redelivery only counts itself on the stored event.
   const appendEvent = db.prepare(`
     INSERT INTO events (id, provider, type, session_id, reference, status, vendor_time, integration,
