@@ -139,8 +139,8 @@ describe('the built service as a real process (node dist/main.js)', () => {
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { routes: unknown }).routes).toEqual({
-      veriff: { configured: false, missing: ['VERIFF_SHARED_SECRET'] },
-      incode: { configured: false, missing: expect.any(Array) },
+      veriff: { configured: false },
+      incode: { configured: false },
     });
   });
 });

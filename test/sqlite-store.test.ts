@@ -81,8 +81,8 @@ describe('SQLite specifics', () => {
     const second = newEvent();
     await store.append(second);
     expect((await reader.listEvents({ limit: 10 })).items.map((e) => e.id)).toEqual([first.id, second.id]);
-    await expect(reader.append(newEvent())).rejects.toThrow(/opened read-only/);
     expect(await reader.check()).toEqual({ ok: true });
+    await expect(reader.append(newEvent())).rejects.toThrow(/opened read-only/);
     await reader.close();
     await store.close();
 

@@ -31,7 +31,20 @@ export function storeLifecycle(
   parts: LifecycleParts,
 ): Pick<EventStore, 'append' | 'quarantine' | 'check' | 'close'> & { read<T>(query: () => T | Promise<T>): Promise<T> } {
   let closed = false;
+  /** Why the latest write failed, until a write commits again: readiness follows real commits. */
+  let lastFailure: string | undefined;
   const refuse = () => Promise.reject(new StoreUnavailableError(`${parts.backend}: store is closed`));
+  const write = <T>(pending: Promise<T>): Promise<T> =>
+    pending.then(
+      (result) => {
+        lastFailure = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        if (error instanceof StoreUnavailableError) lastFailure = error.message;
+        throw error;
+      },
+    );
   return {
     /** Runs a read; its failure becomes StoreUnavailableError. */
     async read(query) {
@@ -42,10 +55,13 @@ export function storeLifecycle(
         throw storeUnavailable(parts.backend, error);
       }
     },
-    append: (event) => (closed ? refuse() : (parts.writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
-    quarantine: (item) => (closed ? refuse() : parts.writes.submit({ kind: 'quarantine', item })),
+    append: (event) => (closed ? refuse() : write(parts.writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
+    quarantine: (item) => (closed ? refuse() : write(parts.writes.submit({ kind: 'quarantine', item }))),
     async check() {
       if (closed) return { ok: false, reason: 'store is closed' };
+      // A small probe row can still fit where a delivery does not (a nearly full disk): the latest
+      // real commit's failure stands until a real commit succeeds again.
+      if (lastFailure !== undefined) return { ok: false, reason: `the latest commit failed: ${lastFailure}` };
       try {
         await parts.probe();
         return { ok: true };
