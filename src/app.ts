@@ -36,7 +36,7 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
     mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
   }
   if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
-  mountHealth(app, store, providers, logger, clock);
+  mountHealth(app, store, providers, logger);
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });

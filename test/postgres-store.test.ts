@@ -180,7 +180,6 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
           expect(res.status).toBe(503);
           expect(res.body).toEqual({ error: 'store_unavailable' });
           expect(elapsed).toBeLessThan(4000);
-          h.clock.advance(1000);
           const ready = await request(h.app).get('/readyz');
           expect(ready.status).toBe(503);
           expect(ready.body.checks.store).toBe('unavailable');
@@ -192,7 +191,6 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
           expect((await postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET))).status).toBe(
             200,
           );
-          h.clock.advance(1000);
           expect((await request(h.app).get('/readyz')).status).toBe(200);
           expect((await store.listEvents({ sessionId: healed.sessionId as string, limit: 5 })).items).toHaveLength(1);
         }

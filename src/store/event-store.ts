@@ -96,7 +96,7 @@ export interface EventStore {
   getEvent(id: string): Promise<StoredEvent | null>;
   listQuarantine(query: { after?: string | undefined; limit: number }): Promise<Page<QuarantineItem>>;
   getQuarantineItem(id: string): Promise<QuarantineItem | null>;
-  /** Whether the store accepts writes now: a real probe plus the outcome of the latest commit. */
+  /** Whether the store accepts writes now: the latest commit's outcome, else a real probe shared by callers for a second. */
   check(): Promise<StoreHealth>;
   /** Commits what is queued, then releases the database. */
   close(): Promise<void>;

@@ -237,6 +237,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
   const lifecycle = storeLifecycle({
     backend: 'postgres',
+    clock: options.clock,
     writes,
     probe: () =>
       pool.query(

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { EventQuery, EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
@@ -145,6 +145,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   });
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
+    clock: options.clock,
     writes,
     probe: async () => (await liveWriter()).ask({ kind: 'probe', at: now() }),
     release: async () => {
@@ -238,6 +239,7 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
   }
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
+    clock: systemClock,
     writes: new GroupCommit<StoreWrite, StoreWriteResult>({
       maxBatch: 1,
       commit: () => {

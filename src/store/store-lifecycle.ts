@@ -1,11 +1,15 @@
+import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { AppendResult, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import type { AppendResult, EventStore, NewEvent, NewQuarantineItem, StoreHealth } from './event-store.js';
 import type { GroupCommit } from './group-commit.js';
 
 export type StoreWrite = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
 export type StoreWriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
 
 export type Backend = 'sqlite' | 'postgres';
+
+/** However many callers ask for readiness, the store is probed at most once per this interval. */
+export const PROBE_INTERVAL_MS = 1000;
 
 /** Any failure of a backend as the error the HTTP layer turns into 503: `backend: CODE: message`. */
 export function storeUnavailable(backend: Backend, error: unknown): StoreUnavailableError {
@@ -19,6 +23,8 @@ export interface LifecycleParts {
   writes: GroupCommit<StoreWrite, StoreWriteResult>;
   /** A real write that shows whether the store accepts writes now; throws when it does not. */
   probe(): unknown;
+  /** For sharing probes between callers (PROBE_INTERVAL_MS). */
+  clock: Clock;
   /** Releases the database once the queued writes are committed. */
   release(): unknown;
 }
@@ -33,11 +39,23 @@ export function storeLifecycle(
   let closed = false;
   /** Why the latest write failed, until a write commits again: readiness follows real commits. */
   let lastFailure: string | undefined;
+  /** The latest probe, shared by every caller for PROBE_INTERVAL_MS (a crowd of health checkers costs one write). */
+  let probed: { at: number; failed: boolean; health: Promise<StoreHealth> } | undefined;
+  const probe = async (): Promise<StoreHealth> => {
+    try {
+      await parts.probe();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: storeUnavailable(parts.backend, error).message };
+    }
+  };
   const refuse = () => Promise.reject(new StoreUnavailableError(`${parts.backend}: store is closed`));
   const write = <T>(pending: Promise<T>): Promise<T> =>
     pending.then(
       (result) => {
         lastFailure = undefined;
+        // A real commit is fresher news than a failed probe: the next check probes again.
+        if (probed?.failed) probed = undefined;
         return result;
       },
       (error: unknown) => {
@@ -62,12 +80,13 @@ export function storeLifecycle(
       // A small probe row can still fit where a delivery does not (a nearly full disk): the latest
       // real commit's failure stands until a real commit succeeds again.
       if (lastFailure !== undefined) return { ok: false, reason: `the latest commit failed: ${lastFailure}` };
-      try {
-        await parts.probe();
-        return { ok: true };
-      } catch (error) {
-        return { ok: false, reason: storeUnavailable(parts.backend, error).message };
+      const now = parts.clock.now();
+      if (!probed || now - probed.at >= PROBE_INTERVAL_MS) {
+        const shared: NonNullable<typeof probed> = { at: now, failed: false, health: probe() };
+        void shared.health.then((h) => (shared.failed = !h.ok));
+        probed = shared;
       }
+      return probed.health;
     },
     async close() {
       if (closed) return;
