@@ -4,18 +4,17 @@ import { StoreUnavailableError } from '../errors.js';
 import { eventId } from '../providers/event-id.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
+import { jsonAnswer } from './error-answer.js';
 import { webhookState } from './webhook-state.js';
 
 /**
  * The handler that ends a webhook route: appends the event (or counts a redelivery) and answers
- * only once it is durably committed, with the vendor's success body and `Content-Type:
- * application/json` exactly (Incode's retry rule reads that header). A store that cannot commit
+ * only once it is durably committed, with the vendor's success body. A store that cannot commit
  * rejects, and the error handler answers 503 so the vendor retries.
  */
 export function appendEvent(provider: Provider, store: EventStore, clock: Clock) {
   // The same bytes for every accepted delivery: encoded once.
-  const body = Buffer.from(JSON.stringify(provider.successBody));
-  const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
+  const answer = jsonAnswer(200, provider.successBody);
   return async (_req: Request, res: Response): Promise<void> => {
     const state = webhookState(res);
     const event = state.event!;
@@ -43,6 +42,6 @@ export function appendEvent(provider: Provider, store: EventStore, clock: Clock)
       eventId: stored.id,
       deliveries: stored.deliveries,
     });
-    res.writeHead(200, headers).end(body);
+    answer(res);
   };
 }

@@ -63,14 +63,22 @@ export function errorAnswer(error: unknown): ErrorAnswer {
   };
 }
 
-/** Writes an error's answer as JSON (headers set earlier are kept), or cuts the connection if an answer had already begun. */
+/**
+ * A JSON answer encoded once, with `Content-Type: application/json` exactly (Incode's retry rule
+ * reads that header); headers set earlier are kept and `extra` adds some. Built once for an
+ * answer that never changes (a webhook's success).
+ */
+export function jsonAnswer(status: number, body: unknown): (res: ServerResponse, extra?: Record<string, string>) => void {
+  const bytes = Buffer.from(JSON.stringify(body));
+  const headers = { 'content-type': 'application/json', 'content-length': String(bytes.length) };
+  return (res, extra) => res.writeHead(status, extra ? { ...extra, ...headers } : headers).end(bytes);
+}
+
+/** Writes an error's answer, or cuts the connection if an answer had already begun. */
 export function sendErrorAnswer(res: ServerResponse, answer: ErrorAnswer): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const bytes = Buffer.from(JSON.stringify(answer.body));
-  res
-    .writeHead(answer.status, { ...answer.headers, 'content-type': 'application/json', 'content-length': String(bytes.length) })
-    .end(bytes);
+  jsonAnswer(answer.status, answer.body)(res, answer.headers);
 }

@@ -43,7 +43,7 @@ export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metr
   const log = logger.child({ provider });
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    const state: WebhookState = { provider, requestId: assignRequestId(req, res), log: {} };
+    const state: WebhookState = { provider, requestId: assignRequestId(req, res), log: {}, authFailures: [] };
     res.locals.webhook = state;
     res.locals.requestId = state.requestId;
     const fields = state.log;

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { HttpError } from '../errors.js';
-import type { Provider } from '../providers/provider.js';
-import { webhookState } from './webhook-state.js';
+import type { AuthMethod, Provider } from '../providers/provider.js';
+import { webhookState, type WebhookState } from './webhook-state.js';
 
 /** 405 for any method but POST on a webhook path. */
 export function methodNotAllowed(req: Request, res: Response): void {
@@ -30,6 +30,25 @@ export function sourceAddress(provider: Provider) {
 }
 
 /**
+ * Tries the methods in order; the first that passes records the integration. Each failure is kept
+ * (`method: reason`) for the log line of a 401.
+ */
+function tryMethods(methods: readonly AuthMethod[], req: Request, state: WebhookState): boolean {
+  for (const method of methods) {
+    const check = method.check(req.headers, state.rawBody);
+    if (check.ok) {
+      state.integration = check.integration;
+      return true;
+    }
+    state.authFailures.push(`${method.name}: ${check.reason}`);
+  }
+  return false;
+}
+
+const unauthorized = (state: WebhookState) =>
+  new HttpError(401, 'unauthorized', { outcome: 'unauthorized', reason: state.authFailures.join('; ') });
+
+/**
  * Credentials that live in headers (a static secret, a bearer token) are checked before the body
  * is read: a forger then costs no body buffering. A pass settles authentication; a failure ends the
  * request when every configured method is a header one, else the body methods get their turn.
@@ -39,18 +58,8 @@ export function headerCredentials(provider: Provider) {
   const onlyHeaders = provider.access.configured && methods.length === provider.access.methods.length;
   return (req: Request, res: Response, next: NextFunction): void => {
     const state = webhookState(res);
-    const reasons: string[] = [];
-    for (const method of methods) {
-      const check = method.check(req.headers, undefined);
-      if (check.ok) {
-        state.integration = check.integration;
-        return next();
-      }
-      reasons.push(`${method.name}: ${check.reason}`);
-    }
-    if (onlyHeaders) throw new HttpError(401, 'unauthorized', { outcome: 'unauthorized', reason: reasons.join('; ') });
-    state.log.reason = reasons.join('; ');
-    next();
+    if (tryMethods(methods, req, state) || !onlyHeaders) return next();
+    throw unauthorized(state);
   };
 }
 
@@ -59,17 +68,7 @@ export function bodyCredentials(provider: Provider) {
   const methods = provider.access.configured ? provider.access.methods.filter((m) => m.inBody) : [];
   return (req: Request, res: Response, next: NextFunction): void => {
     const state = webhookState(res);
-    if (state.integration !== undefined) return next();
-    const reasons = state.log.reason ? [state.log.reason] : [];
-    for (const method of methods) {
-      const check = method.check(req.headers, state.rawBody);
-      if (check.ok) {
-        state.integration = check.integration;
-        delete state.log.reason;
-        return next();
-      }
-      reasons.push(`${method.name}: ${check.reason}`);
-    }
-    throw new HttpError(401, 'unauthorized', { outcome: 'unauthorized', reason: reasons.join('; ') });
+    if (state.integration !== undefined || tryMethods(methods, req, state)) return next();
+    throw unauthorized(state);
   };
 }

@@ -10,6 +10,8 @@ export interface WebhookState {
   log: WebhookLogFields;
   /** Set once a method has passed: the integration recorded with the event. */
   integration?: string | null;
+  /** Why each method tried so far failed (`method: reason`), for the 401's log line. */
+  authFailures: string[];
   /** The exact request bytes. */
   rawBody?: Buffer;
   /** The body as JSON text (valid UTF-8) and the event fields read from it. */

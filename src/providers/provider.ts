@@ -54,6 +54,15 @@ export interface Provider {
   classify(payload: unknown): Classification;
 }
 
+/** The first of several header names that is present (vendors document more than one spelling). */
+export function firstHeader(headers: IncomingHttpHeaders, names: readonly string[]): string | undefined {
+  for (const name of names) {
+    const value = headerValue(headers, name);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+}
+
 /** The first value of a header, as Node gives repeated headers as arrays for a few names only. */
 export function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];

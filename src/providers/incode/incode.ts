@@ -5,7 +5,7 @@ import { createStaticHeaderVerifier } from '../../auth/static-header.js';
 import type { AuthCheck } from '../../auth/auth-check.js';
 import type { Config } from '../../config.js';
 import type { IncomingHttpHeaders } from 'node:http';
-import { headerValue, type Access, type Authentication, type AuthMethod, type Provider } from '../provider.js';
+import { firstHeader, headerValue, type Access, type Authentication, type AuthMethod, type Provider } from '../provider.js';
 import { classifyIncode } from './classify.js';
 
 /**
@@ -27,14 +27,7 @@ function access(config: Config['incode'], oauth: OAuthIssuer | undefined): Acces
     methods.push({
       name: 'hmac',
       inBody: true,
-      check: (headers, rawBody) =>
-        named(
-          'hmac',
-          hmac.verify(
-            rawBody ?? Buffer.alloc(0),
-            SIGNATURE_HEADERS.map((h) => headerValue(headers, h)).find((v) => v !== undefined),
-          ),
-        ),
+      check: (headers, rawBody) => named('hmac', hmac.verify(rawBody ?? Buffer.alloc(0), firstHeader(headers, SIGNATURE_HEADERS))),
     });
   }
   if (methods.length === 0) {

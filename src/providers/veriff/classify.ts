@@ -14,8 +14,8 @@ import { toPayloadIssues } from '../zod-issues.js';
 interface Kind {
   type: string;
   recognise(payload: Json): boolean;
-  /** The identifier the kind is known by must be a non-empty string. */
-  schema: z.ZodType;
+  /** The identifier the kind is known by must be a non-empty string (kinds without one have none). */
+  schema?: z.ZodType;
   fields(payload: Json): Omit<Classified, 'type' | 'recognised'>;
 }
 
@@ -54,7 +54,6 @@ const KINDS: readonly Kind[] = [
   {
     type: 'combined-ine-curp-registry',
     recognise: (p) => p.eventType === 'combined-ine-curp-registry',
-    schema: z.looseObject({}),
     fields: (p) => ({
       sessionId: text(p.sessionId),
       reference: reference(p.vendorData),
@@ -94,7 +93,6 @@ const KINDS: readonly Kind[] = [
   {
     type: 'curp_registry',
     recognise: (p) => p.type === 'curp_registry',
-    schema: z.looseObject({}),
     fields: (p) => ({
       sessionId: text(p.id),
       reference: reference(p.vendorData),
@@ -106,7 +104,6 @@ const KINDS: readonly Kind[] = [
   {
     type: 'watchlist',
     recognise: (p) => typeof p.checkType === 'string' && 'matchStatus' in p,
-    schema: z.looseObject({}),
     fields: (p) => ({
       sessionId: text(p.sessionId),
       reference: reference(p.vendorData),
@@ -140,7 +137,7 @@ export function classifyVeriff(payload: unknown): Classification {
   const p = object(payload);
   const kind = p && KINDS.find((k) => k.recognise(p));
   if (!p || !kind) return { ok: true, event: unrecognised(payload) };
-  const checked = kind.schema.safeParse(p);
-  if (!checked.success) return { ok: false, issues: toPayloadIssues(checked.error) };
+  const checked = kind.schema?.safeParse(p);
+  if (checked && !checked.success) return { ok: false, issues: toPayloadIssues(checked.error) };
   return { ok: true, event: { type: kind.type, ...kind.fields(p), recognised: true } };
 }

@@ -1,7 +1,7 @@
 import { createHmacVerifier, SIGNATURE_HEADERS } from '../../auth/hmac.js';
 import { createIpAllowList } from '../../auth/ip-allow-list.js';
 import type { Config } from '../../config.js';
-import { headerValue, type Access, type Provider } from '../provider.js';
+import { firstHeader, type Access, type Provider } from '../provider.js';
 import { classifyVeriff } from './classify.js';
 
 /** Veriff names both spellings of its headers; the first present is used. */
@@ -17,10 +17,9 @@ function access(secrets: readonly string[]): Access {
         name: 'hmac',
         inBody: true,
         check(headers, rawBody) {
-          const signature = SIGNATURE_HEADERS.map((h) => headerValue(headers, h)).find((v) => v !== undefined);
           // The integration's API key: which integration sent it, recorded with the event.
-          const integration = AUTH_CLIENT_HEADERS.map((h) => headerValue(headers, h)).find((v) => v !== undefined) ?? null;
-          const check = hmac.verify(rawBody ?? Buffer.alloc(0), signature);
+          const integration = firstHeader(headers, AUTH_CLIENT_HEADERS) ?? null;
+          const check = hmac.verify(rawBody ?? Buffer.alloc(0), firstHeader(headers, SIGNATURE_HEADERS));
           if (check.ok) return { ok: true, integration };
           return { ok: false, reason: integration ? `${check.reason} for integration ${integration.slice(0, 100)}` : check.reason };
         },
