@@ -75,16 +75,38 @@ describe('admin read API', () => {
     expect(missing.body).toEqual({ error: 'not_found' });
   });
 
-  it.each(['/events?limit=0', '/events?limit=5000', '/events?after=abc', '/events?provider=other', '/quarantine?after=-1'])(
-    'answers 400 invalid_query for %s',
-    async (path) => {
-      h = await harness();
-      const res = await get(path);
+  it.each([
+    '/events?limit=0',
+    '/events?limit=5000',
+    '/events?after=abc',
+    '/events?provider=other',
+    '/quarantine?after=-1',
+    '/events?after=9999999999999999999',
+    '/events?sessionId=a%00b',
+    '/sessions?reference=%00',
+  ])('answers 400 invalid_query for %s', async (path) => {
+    h = await harness();
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_query');
+    expect(res.body.issues.length).toBeGreaterThan(0);
+  });
+
+  it.each(['/events/a%00b', '/sessions/%00', '/quarantine/x%00'])('answers 400 invalid_parameter for %s', async (path) => {
+    h = await harness();
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_parameter');
+  });
+
+  it('answers 400, not 500, for a path that is not valid percent-encoding, with or without a token, and logs no stack', async () => {
+    h = await harness();
+    for (const res of [await get('/events/%FF'), await request(h.admin).get('/events/%FF')]) {
       expect(res.status).toBe(400);
-      expect(res.body.error).toBe('invalid_query');
-      expect(res.body.issues.length).toBeGreaterThan(0);
-    },
-  );
+      expect(res.body).toEqual({ error: 'invalid_request' });
+    }
+    expect(h.logs.lines.some((l) => l.level === 50)).toBe(false);
+  });
 
   it('lists the quarantine with issues, raw body and deliveries', async () => {
     h = await harness();

@@ -19,22 +19,39 @@ export interface AdminDeps {
   metrics: Metrics;
 }
 
+/** The largest seq either backend can hold (a signed 64-bit integer). */
+const MAX_SEQ = 9_223_372_036_854_775_807n;
 const cursor = z
   .string()
-  .regex(/^\d{1,19}$/, 'must be a cursor returned as next')
+  .refine((text) => /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_SEQ, 'must be a cursor returned as next')
   .optional();
 const limit = z.coerce.number().int().min(1).max(1000).default(100);
+/** An identifier as the store keeps it: no NUL character (PostgreSQL text cannot hold one, so none is stored). */
+const identifier = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
 const eventQuery = z.object({
   provider: z.enum(['veriff', 'incode']).optional(),
-  sessionId: z.string().min(1).optional(),
-  reference: z.string().min(1).optional(),
+  sessionId: identifier.optional(),
+  reference: identifier.optional(),
   after: cursor,
   limit,
 });
 const pageQuery = z.object({ after: cursor, limit });
 const referenceQuery = z.object({
-  reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).min(1),
+  reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).pipe(identifier),
 });
+
+/** A path parameter checked like a query one: 400 for what no stored row can have. */
+function parseParam(req: Request, name: string): string {
+  const parsed = identifier.safeParse(req.params[name]);
+  if (!parsed.success) {
+    throw new HttpError(400, 'invalid_parameter', { body: { issues: toPayloadIssues(parsed.error).map((i) => ({ ...i, path: name })) } });
+  }
+  return parsed.data;
+}
 
 function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   const parsed = schema.safeParse(req.query);
@@ -76,13 +93,13 @@ export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Ex
     });
 
     app.get('/events/:id', requireToken, async (req, res) => {
-      const event = await store.getEvent(String(req.params.id));
+      const event = await store.getEvent(parseParam(req, 'id'));
       if (!event) throw new HttpError(404, 'not_found');
       res.json(event);
     });
 
     app.get('/sessions/:sessionId', requireToken, async (req, res) => {
-      const view = await sessionById(store, String(req.params.sessionId));
+      const view = await sessionById(store, parseParam(req, 'sessionId'));
       if (!view) throw new HttpError(404, 'not_found');
       res.json(view);
     });
@@ -93,7 +110,7 @@ export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Ex
     });
 
     app.get('/quarantine/:id', requireToken, async (req, res) => {
-      const item = await store.getQuarantineItem(String(req.params.id));
+      const item = await store.getQuarantineItem(parseParam(req, 'id'));
       if (!item) throw new HttpError(404, 'not_found');
       res.json(item);
     });

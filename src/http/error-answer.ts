@@ -15,9 +15,14 @@ export interface ErrorAnswer {
   unexpected: boolean;
 }
 
-function isBodyParserError(error: unknown): error is { status: number; type: string } {
-  const e = error as { status?: unknown; type?: unknown };
-  return typeof e?.status === 'number' && typeof e.type === 'string' && e.status >= 400 && e.status < 500;
+/**
+ * A client error raised by Express or its parsers (http-errors: a 4xx `status`, `expose` true),
+ * such as a form body too large or a path that is not valid percent-encoding (`/events/%FF`).
+ */
+function isClientError(error: unknown): error is { status: number; type?: string; message: string } {
+  const e = error as { status?: unknown; expose?: unknown; type?: unknown };
+  const known = e?.expose === true || typeof e?.type === 'string' || error instanceof URIError;
+  return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 && known;
 }
 
 /** The one place errors become answers: specific inside (the reason), terse outside. */
@@ -43,13 +48,13 @@ export function errorAnswer(error: unknown): ErrorAnswer {
       unexpected: false,
     };
   }
-  if (isBodyParserError(error)) {
-    // The form body of POST /oauth/token (webhook routes turn their parser's errors into HttpError).
+  if (isClientError(error)) {
+    // The form body of POST /oauth/token, or a malformed path (webhook routes turn their parser's errors into HttpError).
     return {
       status: error.status,
       body: { error: error.status === 413 ? 'payload_too_large' : 'invalid_request' },
       headers: {},
-      reason: error.type,
+      reason: error.type ?? error.message.slice(0, 100),
       unexpected: false,
     };
   }
