@@ -33,6 +33,13 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
   for (const provider of providers) {
+    if (!provider.access.configured) {
+      // A closed route answers 503 to its vendor: say so once, loudly, at start.
+      logger.warn(
+        { provider: provider.name, missing: provider.access.missing },
+        `${provider.name} route is closed (503 not_configured): set ${provider.access.missing.join(' / ')}`,
+      );
+    }
     mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
   }
   if (oauth) mountOAuthRoute(app, oauth, logger, metrics);

@@ -210,15 +210,23 @@ export function loadConfig(env: Env): Config {
   const problems: string[] = parsed.success
     ? []
     : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
-  if (!parsed.success) throw new ConfigError(problems);
-  const e = parsed.data;
+  // Every problem at once: the checks across settings run on those that parsed, even when others did not.
+  const failed = new Set(parsed.success ? [] : parsed.error.issues.map((issue) => String(issue.path[0])));
+  const e = (
+    parsed.success
+      ? parsed.data
+      : Object.fromEntries(Object.entries(envSchema.shape).map(([key, schema]) => [key, (schema as z.ZodType).safeParse(env[key]).data]))
+  ) as z.infer<typeof envSchema>;
+  const valid = (...keys: (keyof typeof envSchema.shape)[]) => keys.every((k) => !failed.has(k));
 
-  const headerName = e.INCODE_HEADER_NAME?.toLowerCase();
-  if (headerName !== undefined && e.INCODE_HEADER_SECRET.length === 0) {
-    problems.push('INCODE_HEADER_SECRET: required when INCODE_HEADER_NAME is set');
-  }
-  if (headerName === undefined && e.INCODE_HEADER_SECRET.length > 0) {
-    problems.push('INCODE_HEADER_NAME: required when INCODE_HEADER_SECRET is set (the custom header Incode sends it in)');
+  const headerName = valid('INCODE_HEADER_NAME', 'INCODE_HEADER_SECRET') ? e.INCODE_HEADER_NAME?.toLowerCase() : undefined;
+  if (valid('INCODE_HEADER_NAME', 'INCODE_HEADER_SECRET')) {
+    if (headerName !== undefined && e.INCODE_HEADER_SECRET.length === 0) {
+      problems.push('INCODE_HEADER_SECRET: required when INCODE_HEADER_NAME is set');
+    }
+    if (headerName === undefined && e.INCODE_HEADER_SECRET.length > 0) {
+      problems.push('INCODE_HEADER_NAME: required when INCODE_HEADER_SECRET is set (the custom header Incode sends it in)');
+    }
   }
   if (headerName !== undefined && !HEADER_TOKEN.test(headerName)) {
     problems.push('INCODE_HEADER_NAME: not a valid HTTP header name');
@@ -226,21 +234,23 @@ export function loadConfig(env: Env): Config {
   if (headerName !== undefined && RESERVED_HEADERS.has(headerName)) {
     problems.push(`INCODE_HEADER_NAME: ${headerName} is a standard or signature header; choose a custom one such as x-webhook-secret`);
   }
-  const oauthId = e.INCODE_OAUTH_CLIENT_ID;
-  const oauthSecrets = e.INCODE_OAUTH_CLIENT_SECRET;
-  if (oauthId !== undefined && oauthSecrets.length === 0) {
-    problems.push('INCODE_OAUTH_CLIENT_SECRET: required when INCODE_OAUTH_CLIENT_ID is set');
+  if (valid('INCODE_OAUTH_CLIENT_ID', 'INCODE_OAUTH_CLIENT_SECRET')) {
+    const oauthId = e.INCODE_OAUTH_CLIENT_ID;
+    const oauthSecrets = e.INCODE_OAUTH_CLIENT_SECRET;
+    if (oauthId !== undefined && oauthSecrets.length === 0) {
+      problems.push('INCODE_OAUTH_CLIENT_SECRET: required when INCODE_OAUTH_CLIENT_ID is set');
+    }
+    if (oauthId === undefined && oauthSecrets.length > 0) {
+      problems.push('INCODE_OAUTH_CLIENT_ID: required when INCODE_OAUTH_CLIENT_SECRET is set');
+    }
+    if (oauthId !== undefined && /[:\s]/.test(oauthId)) {
+      problems.push('INCODE_OAUTH_CLIENT_ID: must not contain a colon or white space (HTTP Basic credentials)');
+    }
   }
-  if (oauthId === undefined && oauthSecrets.length > 0) {
-    problems.push('INCODE_OAUTH_CLIENT_ID: required when INCODE_OAUTH_CLIENT_SECRET is set');
-  }
-  if (oauthId !== undefined && /[:\s]/.test(oauthId)) {
-    problems.push('INCODE_OAUTH_CLIENT_ID: must not contain a colon or white space (HTTP Basic credentials)');
-  }
-  if (e.PORT !== 0 && e.PORT === e.ADMIN_PORT) {
+  if (valid('PORT', 'ADMIN_PORT') && e.PORT !== 0 && e.PORT === e.ADMIN_PORT) {
     problems.push('ADMIN_PORT: must differ from PORT (the admin listener is never on the public port)');
   }
-  if (e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
+  if (valid('HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS') && e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   }
   if (problems.length > 0) throw new ConfigError(problems);
@@ -270,7 +280,9 @@ export function loadConfig(env: Env): Config {
       headerName,
       headerSecrets: e.INCODE_HEADER_SECRET,
       oauth:
-        oauthId !== undefined ? { clientId: oauthId, clientSecrets: oauthSecrets, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL } : undefined,
+        e.INCODE_OAUTH_CLIENT_ID !== undefined
+          ? { clientId: e.INCODE_OAUTH_CLIENT_ID, clientSecrets: e.INCODE_OAUTH_CLIENT_SECRET, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL }
+          : undefined,
       hmacSecrets: e.INCODE_HMAC_SECRET,
       allowedIps: e.INCODE_ALLOWED_IPS,
     },

@@ -4,7 +4,9 @@
  * what was stored, then keeps serving (`--once` exits after the samples).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import pino from 'pino';
 import { loadConfig } from './config.js';
 import { ConfigError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -48,7 +50,10 @@ try {
   throw error;
 }
 
-const logger = await createLogger({ level: config.logLevel, pretty: true });
+// The service's own log lines go to a file, so they do not interleave with this summary.
+mkdirSync(config.dataDir, { recursive: true });
+const logFile = path.join(config.dataDir, 'service.log');
+const logger = await createLogger({ level: config.logLevel, destination: pino.destination({ dest: logFile, sync: true }) });
 let service;
 try {
   service = await startService(config, logger);
@@ -90,7 +95,7 @@ const res = await fetch(`${service.adminUrl}/events?reference=${encodeURICompone
   headers: { authorization: `Bearer ${secrets.admin}` },
 });
 const { events } = (await res.json()) as { events: StoredEvent[] };
-say(`\nStored for customer reference ${reference} (GET ${service.adminUrl}/events?reference=...):`);
+say(`\nStored for customer reference ${reference}:`);
 say(
   `  ${'seq'.padEnd(5)} ${'provider'.padEnd(8)} ${'type'.padEnd(13)} ${'session'.padEnd(36)} ${'status'.padEnd(12)} ${'deliveries'.padEnd(10)} integration`,
 );
@@ -99,6 +104,17 @@ for (const e of events) {
     `  ${e.seq.padEnd(5)} ${e.provider.padEnd(8)} ${e.type.padEnd(13)} ${(e.sessionId ?? '').padEnd(36)} ${(e.status ?? '').padEnd(12)} ${String(e.deliveries).padEnd(10)} ${e.integration ?? ''}`,
   );
 }
+
+const dataDir = path.relative(process.cwd(), config.dataDir) || '.';
+const bearer = `-H 'Authorization: Bearer ${secrets.admin}'`;
+say(`
+Look around (the admin token is throwaway, valid while this demo runs):
+  curl ${bearer} '${service.adminUrl}/events?reference=${reference}'
+  curl ${bearer} '${service.adminUrl}/sessions?reference=${reference}'
+The ops command reads the same log, now or after the demo:
+  DATA_DIR=${dataDir} npm run cli -- tail
+  DATA_DIR=${dataDir} npm run cli -- show ${reference}
+The service's log (JSON lines): ${path.relative(process.cwd(), logFile)}`);
 
 if (once) {
   await service.stop();

@@ -1,6 +1,8 @@
 import { configFromEnvOrExit } from './config-from-env.js';
 import { createLogger } from './logger.js';
 import { startService } from './start-service.js';
+import { describeStore } from './store/open-store.js';
+import { VERSION } from './version.js';
 
 const config = configFromEnvOrExit('ine-webhooks');
 
@@ -9,14 +11,15 @@ let service;
 try {
   service = await startService(config, logger);
 } catch (error) {
-  logger.fatal({ err: error }, 'failed to start');
+  const e = error as NodeJS.ErrnoException & { setting?: string; port?: number; address?: string };
+  if (e.code === 'EADDRINUSE' && e.setting) {
+    const message = `${e.setting}=${e.port}: address already in use on ${e.address}; set ${e.setting} to a free port`;
+    logger.fatal({ setting: e.setting }, `failed to start: ${message}`);
+    process.stderr.write(`ine-webhooks: ${message}\n`);
+  } else logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 }
-const backend = config.databaseUrl ? 'postgres' : 'sqlite';
-logger.info(
-  { url: service.publicUrl, adminUrl: service.adminUrl, store: backend, dataDir: backend === 'sqlite' ? config.dataDir : undefined },
-  'listening',
-);
+logger.info({ version: VERSION, url: service.publicUrl, adminUrl: service.adminUrl, ...describeStore(config) }, 'listening');
 
 let signalled = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { VERSION } from './version.js';
 import type { Outcome } from './errors.js';
 
 export interface Metrics {
@@ -19,6 +20,12 @@ const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'ine_webhooks_build_info',
+    help: 'Always 1; the running release in the version label.',
+    labelNames: ['version'],
+    registers: [registry],
+  }).set({ version: VERSION }, 1);
   const requests = new Counter({
     name: 'ine_webhooks_requests_total',
     help: 'Webhook requests by provider and outcome.',

@@ -17,11 +17,13 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-function listen(server: Server, port: number, host: string): Promise<string> {
+/** Listens; a failure (a port in use) carries the name of the setting that chose the port. */
+function listen(server: Server, port: number, host: string, setting: 'PORT' | 'ADMIN_PORT'): Promise<string> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: Error) => reject(Object.assign(error, { setting }));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       const address = server.address() as AddressInfo;
       const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve(`http://${shownHost === '0.0.0.0' || shownHost === '[::]' ? '127.0.0.1' : shownHost}:${address.port}`);
@@ -68,8 +70,8 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   let publicUrl: string;
   let adminUrl: string;
   try {
-    publicUrl = await listen(server, config.port, config.host);
-    adminUrl = await listen(adminServer, config.adminPort, config.adminHost);
+    publicUrl = await listen(server, config.port, config.host, 'PORT');
+    adminUrl = await listen(adminServer, config.adminPort, config.adminHost, 'ADMIN_PORT');
   } catch (error) {
     await close(server, 0);
     await store.close();

@@ -1,5 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -35,7 +37,9 @@ function follow(env: Record<string, string>) {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: Record<string, unknown>[] = [];
+  let stderr = '';
   createInterface({ input: child.stdout }).on('line', (l) => lines.push(JSON.parse(l)));
+  child.stderr.on('data', (c) => (stderr += c));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const waitFor = async (pred: (l: Record<string, unknown>) => boolean, ms = 8000) => {
     const until = Date.now() + ms;
@@ -46,7 +50,7 @@ function follow(env: Record<string, string>) {
     }
     throw new Error(`tail --follow did not print the event within ${ms} ms; got ${JSON.stringify(lines)}`);
   };
-  return { lines, waitFor, stop: () => (child.kill('SIGINT'), exited) };
+  return { lines, waitFor, stderr: () => stderr, stop: () => (child.kill('SIGINT'), exited) };
 }
 
 describe('the ops CLI (ine-webhooks) against a running service', () => {
@@ -68,7 +72,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const v = cli(env, 'send', 'veriff', '--reference', 'cust-cli');
     expect(v).toMatchObject({ code: 0 });
     expect(v.out).toMatch(
-      /^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/veriff → 200 \{"status":"success"\}\nsent: ine_registry, session [\w-]+, reference cust-cli {2}\(see it: ine-webhooks show [\w-]+\)\n$/,
+      /^POST http:\/\/127\.0\.0\.1:\d+\/webhooks\/veriff → 200 \{"status":"success"\}\nsent: ine_registry, session [\w-]+, reference cust-cli, event id [0-9a-f]{64}\n {2}see it: ine-webhooks show [\w-]+\n$/,
     );
     const kinds = cli(env, 'send', 'veriff', '--kind', 'decision', '--reference', 'cust-kind');
     expect(kinds.code).toBe(0);
@@ -79,7 +83,11 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const i2 = cli(env, 'send', 'incode', '--method', 'static-header', '--reference', 'cust-other');
     expect(i2.out).toContain('(static-header) → 200 {"success":"true"}');
 
-    await tail.waitFor((l) => l.provider === 'veriff' && l.reference === 'cust-cli');
+    const sentVeriff = await tail.waitFor((l) => l.provider === 'veriff' && l.reference === 'cust-cli');
+    // The event id `send` printed is the id the service stored.
+    expect(v.out).toContain(`event id ${sentVeriff.id}`);
+    // Piped: events only on stdout; what tail says of itself goes to stderr.
+    expect(tail.stderr()).toMatch(/^the event log is empty \(SQLite in .+\)\nfollowing new events every 100 ms; Ctrl-C to stop\n$/);
     await tail.waitFor((l) => l.provider === 'incode' && l.status === 'IN_PROGRESS' && l.integration === 'oauth');
     await tail.waitFor((l) => l.integration === 'static-header');
     expect(tail.lines).toHaveLength(4);
@@ -128,7 +136,8 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
   it.each([
     [['frobnicate'], 2, 'unknown command "frobnicate"'],
     [[], 2, 'usage: ine-webhooks <command>'],
-    [['tail', '--bogus'], 2, "Unknown option '--bogus'"],
+    [['tail', '--bogus'], 2, 'ine-webhooks tail: unknown option --bogus\n\nusage: ine-webhooks tail'],
+    [['tail', '--limit'], 2, 'ine-webhooks tail: option --limit needs a value'],
     [['tail', '--limit', '0'], 2, '--limit must be a whole number'],
     [['send', 'paypal'], 2, 'usage: ine-webhooks send'],
     [['send', 'incode', '--status', 'DONE'], 2, '--status must be IN_PROGRESS or FINISHED'],
@@ -139,6 +148,85 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const r = cli({ DATA_DIR: '/nonexistent-ine', ...SECRETS }, ...args);
     expect(r.code).toBe(code);
     expect(r.err).toContain(message);
+  });
+
+  it('send shows the Retry-After of a 503 answer', async () => {
+    const busy = createServer((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '30' }).end('{"error":"store_unavailable"}');
+    });
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(busy.address() as AddressInfo).port}`;
+      const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'send', 'veriff', '--url', url], {
+          cwd: CLEAN_CWD,
+          env: { PATH: process.env.PATH ?? '', ...SECRETS },
+        });
+        let out = '';
+        child.stdout.on('data', (c) => (out += c));
+        child.on('close', (code) => resolve({ code, out }));
+      });
+      expect(r.code).toBe(1);
+      expect(r.out).toContain('→ 503 {"error":"store_unavailable"} (Retry-After: 30 s)');
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('--version, and --help on every command, exit 0 with usage and examples', () => {
+    expect(cli({}, '--version')).toMatchObject({
+      code: 0,
+      out: `ine-webhooks ${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version}\n`,
+    });
+    for (const args of [
+      ['--help'],
+      ['tail', '--help'],
+      ['send', 'veriff', '--help'],
+      ['show', '-h'],
+      ['quarantine', '--help'],
+      ['migrate', '--help'],
+      ['help', 'send'],
+    ]) {
+      const r = cli({ PORT: 'not-a-port' }, ...args);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.out, args.join(' ')).toMatch(/^usage: ine-webhooks/);
+      expect(r.out, args.join(' ')).toMatch(/\nexamples?:\n/);
+    }
+    expect(cli({}, 'send', '--help').out).toContain(
+      '--method M           Incode only: static-header, oauth or hmac (default: the first configured',
+    );
+  });
+
+  it('tail --follow --table keeps its columns lined up as new events come, and tail says when the log is empty', async () => {
+    data = tempDir('ine-cli-');
+    service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
+    const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
+    expect(cli(env, 'tail', '--table')).toMatchObject({
+      code: 0,
+      out: '',
+      err: expect.stringMatching(/^the event log is empty \(SQLite in /),
+    });
+    cli(env, 'send', 'incode', '--reference', 'r');
+    const child = spawn(process.execPath, [CLI, 'tail', '--follow', '--table', '--interval', '100'], {
+      cwd: CLEAN_CWD,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const rows: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => rows.push(l));
+    const waitRows = async (n: number) => {
+      for (const until = Date.now() + 8000; rows.length < n && Date.now() < until;) await new Promise((r) => setTimeout(r, 50));
+      expect(rows).toHaveLength(n);
+    };
+    await waitRows(2);
+    cli(env, 'send', 'veriff', '--kind', 'combined-ine-curp-registry', '--reference', 'a-much-longer-customer-reference-than-the-column');
+    await waitRows(3);
+    child.kill('SIGINT');
+    // Every row has its status where the header has it, the long reference cut to fit.
+    const at = rows[0]!.indexOf('status');
+    for (const row of rows) expect(row[at - 1], row).toBe(' ');
+    expect(rows.map((r) => r.slice(at).split(/\s+/)[0])).toEqual(['status', 'FINISHED', 'valid']);
+    expect(rows[2]).toContain('…');
   });
 
   it('reports a missing event log and bad configuration clearly', () => {

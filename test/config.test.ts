@@ -68,6 +68,14 @@ describe('config', () => {
     expect(list.find((p) => p.startsWith('VERIFF_ALLOWED_IPS'))).toContain('1.2.3.4/40, nope');
   });
 
+  it('lists a problem across settings together with the others, not after they are fixed', () => {
+    const list = problems({ PORT: '4000', ADMIN_PORT: '4000', LOG_LEVEL: 'loud' });
+    expect(list).toEqual([
+      'LOG_LEVEL: Invalid option: expected one of "fatal"|"error"|"warn"|"info"|"debug"|"trace"|"silent"',
+      'ADMIN_PORT: must differ from PORT (the admin listener is never on the public port)',
+    ]);
+  });
+
   it('lists pairing problems of the Incode settings together', () => {
     const list = problems({ INCODE_HEADER_NAME: 'x-secret', INCODE_OAUTH_CLIENT_SECRET: 'z'.repeat(20), INCODE_HMAC_SECRET: 'ok' });
     expect(list).toEqual([

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/harness.js';
@@ -34,6 +35,12 @@ describe('npm run demo -- --once', () => {
       expect(out).toMatch(/veriff\s+ine_registry\s+\S+\s+valid\s+2\s+demo-integration/);
       expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+IN_PROGRESS\s+1\s+static-header/);
       expect(out).toMatch(/incode\s+ine_scraping\s+\S+\s+FINISHED\s+1\s+oauth/);
+      // How to look further, with the throwaway token, and no log line or colour code mixed in.
+      expect(out).toMatch(/curl -H 'Authorization: Bearer [\w-]+' 'http:\/\/127\.0\.0\.1:\d+\/events\?reference=customer-\d+'/);
+      expect(out).toContain(`DATA_DIR=${path.relative(ROOT, data.dir)} npm run cli -- tail`);
+      expect(out).not.toContain('\u001b[');
+      expect(out).not.toMatch(/"level"|INFO|WARN/);
+      expect(readFileSync(path.join(data.dir, 'service.log'), 'utf8')).toContain('"msg":"veriff webhook accepted"');
     } finally {
       data.remove();
     }

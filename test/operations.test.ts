@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { VERSION } from '../src/version.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveState } from '../src/sessions/session-view.js';
 import type { StoredEvent } from '../src/store/event-store.js';
@@ -69,6 +70,7 @@ describe('GET /metrics on the admin listener', () => {
     expect(m.get('ine_webhooks_store_commit_duration_seconds_count{backend="sqlite"}')).toBe(4);
     expect(m.get('ine_webhooks_oauth_tokens_total{result="issued"}')).toBe(1);
     expect(m.get('ine_webhooks_oauth_tokens_total{result="refused"}')).toBe(1);
+    expect(m.get(`ine_webhooks_build_info{version="${VERSION}"}`)).toBe(1);
     // Bounded labels only: no session id ever becomes a label value.
     expect(res.text).not.toContain(p.sessionId as string);
   });

@@ -1,10 +1,13 @@
-import { connect } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../src/auth/hmac.js';
 import { sampleIncodeIneScraping, sampleVeriffIneRegistry } from '../src/delivery/samples.js';
 import { sendIncode, sendVeriff } from '../src/delivery/send-webhook.js';
 import { tempDir } from './helpers/harness.js';
+import { createSchema, postgresAvailable } from './helpers/postgres.js';
 import { runToExit, startProcess, type ServiceProcess } from './helpers/service-process.js';
 
 const SECRET = 'process-test-veriff-secret';
@@ -48,6 +51,9 @@ describe('the built service as a real process (node dist/main.js)', () => {
     expect(service.lines.map((l) => l.msg)).toEqual(
       expect.arrayContaining(['listening', 'veriff webhook accepted', 'oauth token issued', 'incode webhook accepted', 'stopped']),
     );
+    // The listening line names the release and the store.
+    const version = JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'package.json'), 'utf8')).version;
+    expect(service.lines.find((l) => l.msg === 'listening')).toMatchObject({ version, store: 'sqlite', dataDir: data.dir });
     expect(service.lines.filter((l) => 'notJson' in l)).toEqual([]);
     const text = service.stdout.join('\n');
     for (const secret of [SECRET, ADMIN, OAUTH.INCODE_OAUTH_CLIENT_SECRET, signHmac(SECRET, JSON.stringify(veriff))])
@@ -142,5 +148,52 @@ describe('the built service as a real process (node dist/main.js)', () => {
       veriff: { configured: false },
       incode: { configured: false },
     });
+    // Said once at start, at warn level, for each closed route, with what to set.
+    const warnings = service.lines.filter((l) => l.level === 'warn' && String(l.msg).includes('route is closed'));
+    expect(warnings.map((l) => l.msg)).toEqual([
+      'veriff route is closed (503 not_configured): set VERIFF_SHARED_SECRET',
+      'incode route is closed (503 not_configured): set INCODE_HEADER_NAME / INCODE_HEADER_SECRET / INCODE_OAUTH_CLIENT_ID / INCODE_OAUTH_CLIENT_SECRET / INCODE_HMAC_SECRET',
+    ]);
+  });
+
+  it.each(['PORT', 'ADMIN_PORT'] as const)('exits 1 naming %s when its port is in use, with no stack trace', async (setting) => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as AddressInfo).port);
+    try {
+      const { code, stderr } = await runToExit({
+        DATA_DIR: data.dir,
+        HOST: '127.0.0.1',
+        ADMIN_HOST: '127.0.0.1',
+        PORT: '0',
+        ADMIN_PORT: '0',
+        [setting]: port,
+      });
+      expect(code).toBe(1);
+      expect(stderr).toContain(`ine-webhooks: ${setting}=${port}: address already in use on 127.0.0.1; set ${setting} to a free port`);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      taken.close();
+    }
+  });
+
+  it.skipIf(!postgresAvailable)('names the PostgreSQL host and database in the listening line, never the password', async () => {
+    const schema = await createSchema();
+    try {
+      const url = new URL(schema.url);
+      url.password = 'not-logged-secret';
+      service = await startProcess({ DATABASE_URL: url.href });
+      const line = service.lines.find((l) => l.msg === 'listening');
+      expect(line).toMatchObject({
+        store: 'postgres',
+        host: url.port ? `${url.hostname}:${url.port}` : url.hostname,
+        database: url.pathname.slice(1),
+      });
+      expect(JSON.stringify(service.lines)).not.toContain('not-logged-secret');
+    } finally {
+      await service?.stop('SIGTERM');
+      service = undefined;
+      await schema.drop();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import type { StoredEvent } from '../store/event-store.js';
 import type { CliContext } from './cli-context.js';
-import { renderTable, shortTime } from './table.js';
+import { shortTime, tableLine } from './table.js';
 
 const HEADERS = ['seq', 'received', 'provider', 'type', 'session', 'reference', 'status', 'deliveries', 'integration'];
 const cells = (e: StoredEvent) => [
@@ -15,18 +15,26 @@ const cells = (e: StoredEvent) => [
   e.integration ?? '-',
 ];
 
-/** Prints events as a table (header once) or as JSON lines. */
+/** Column widths a followed table keeps: a session id or a reference of usual length fits. */
+const MIN_WIDTHS = [6, 20, 8, 14, 36, 16, 12, 10, 11];
+
+/**
+ * Prints events as a table or as JSON lines. The table's widths are set by the first batch (at
+ * least MIN_WIDTHS) and kept, so rows printed later by `tail --follow` line up with the header.
+ */
 export function eventPrinter(ctx: CliContext, json: boolean): (events: StoredEvent[]) => void {
-  let headerShown = false;
+  let line: ((cells: string[]) => string) | undefined;
   return (events) => {
     if (json) {
       for (const e of events) ctx.out(JSON.stringify(e));
       return;
     }
     if (events.length === 0) return;
-    const lines = renderTable(HEADERS, events.map(cells));
-    // Followed output keeps the first header's widths only roughly; readable enough for a terminal.
-    for (const l of headerShown ? lines.slice(1) : lines) ctx.out(l);
-    headerShown = true;
+    if (!line) {
+      const rows = events.map(cells);
+      line = tableLine(HEADERS.map((h, i) => Math.max(MIN_WIDTHS[i]!, h.length, ...rows.map((r) => r[i]!.length))));
+      ctx.out(line(HEADERS));
+    }
+    for (const e of events) ctx.out(line(cells(e)));
   };
 }

@@ -2,26 +2,12 @@
 import { configFromEnvOrExit } from '../config-from-env.js';
 import { CliError, type CliContext } from './cli-context.js';
 import { migrateCommand } from './migrate.js';
-import { QUARANTINE_USAGE, quarantineCommand } from './quarantine.js';
-import { SEND_USAGE, sendCommand } from './send.js';
-import { SHOW_USAGE, showCommand } from './show.js';
-import { TAIL_USAGE, tailCommand } from './tail.js';
-
-const USAGE = `usage: ine-webhooks <command> [options]
-
-commands:
-  ${TAIL_USAGE}
-      the event log, newest last; a table on a terminal, JSON lines when piped
-  ${SHOW_USAGE}
-      one session's timeline, or every session of a customer reference
-  ${SEND_USAGE}
-      a correctly authenticated test delivery to a running installation (default http://127.0.0.1:$PORT)
-  ${QUARANTINE_USAGE}
-      authentic deliveries kept because they were not valid JSON or failed their schema
-  migrate
-      apply pending schema migrations to the configured store
-
-Settings come from the environment and .env, as for the service (see .env.example).`;
+import { COMMAND_HELP, USAGE } from './help.js';
+import { quarantineCommand } from './quarantine.js';
+import { sendCommand } from './send.js';
+import { showCommand } from './show.js';
+import { tailCommand } from './tail.js';
+import { VERSION } from '../version.js';
 
 const [command, ...rest] = process.argv.slice(2);
 const stop = new AbortController();
@@ -29,7 +15,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => st
 
 async function run(): Promise<number> {
   if (command === 'help' || command === '--help' || command === '-h') {
-    process.stdout.write(`${USAGE}\n`);
+    const topic = command === 'help' ? rest[0] : undefined;
+    process.stdout.write(`${(topic !== undefined && COMMAND_HELP[topic]) || USAGE}\n`);
+    return 0;
+  }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`ine-webhooks ${VERSION}\n`);
+    return 0;
+  }
+  if (command !== undefined && COMMAND_HELP[command] && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(`${COMMAND_HELP[command]}\n`);
     return 0;
   }
   const commands: Record<string, (ctx: CliContext) => Promise<number>> = {
@@ -56,17 +51,25 @@ async function run(): Promise<number> {
   return handler(ctx);
 }
 
+/** Node's argument parser's errors, said the way the rest of the command speaks. */
+function parseArgsMessage(error: { code: string; message: string }): string {
+  const option = /option '([^']+)'/i.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return `option ${option.split(/[ ,]/)[0]} needs a value`;
+  if (error.code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') return `unexpected argument: ${/'([^']+)'/.exec(error.message)?.[1] ?? ''}`;
+  return error.message.split('. ')[0]!;
+}
+
 run().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    // parseArgs reports unknown options and missing values with a code; those are usage errors.
-    const usage =
-      error instanceof CliError
-        ? error.code === 2
-        : typeof (error as { code?: unknown }).code === 'string' && String((error as { code: string }).code).startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(
-      `ine-webhooks ${command}: ${(error as Error).message}\n${usage && !(error instanceof CliError) ? `\n${USAGE}\n` : ''}`,
-    );
+    const e = error as { code?: unknown; message: string };
+    const parseError = typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS');
+    // A usage error prints the command's own help after the message.
+    const usage = error instanceof CliError ? error.code === 2 : parseError;
+    const message = parseError ? parseArgsMessage(e as { code: string; message: string }) : e.message;
+    const help = usage && !(error instanceof CliError && message.includes('usage:')) ? `\n${COMMAND_HELP[command!] ?? USAGE}\n` : '';
+    process.stderr.write(`ine-webhooks ${command}: ${message}\n${help}`);
     process.exit(error instanceof CliError ? error.code : usage ? 2 : 1);
   },
 );

@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 import { sampleIncodeIneScraping, sampleVeriff, VERIFF_KINDS, type VeriffKind } from '../delivery/samples.js';
 import { classifyIncode } from '../providers/incode/classify.js';
 import { classifyVeriff } from '../providers/veriff/classify.js';
+import { eventId } from '../providers/event-id.js';
+import { parseJsonBody } from '../providers/json-body.js';
+import type { Classification, ProviderName } from '../providers/provider.js';
 import { sendIncode, sendVeriff, type IncodeAuth } from '../delivery/send-webhook.js';
 import { CliError, type CliContext } from './cli-context.js';
 
@@ -31,6 +34,19 @@ function readPayload(file: string): unknown {
   } catch (error) {
     throw new CliError(`cannot use --file ${file}: ${(error as Error).message}`, 2);
   }
+}
+
+/**
+ * What a payload will be stored as, read from the very bytes sent, with the same classification
+ * and event id the service computes: kind, session, reference, event id, and how to see it.
+ */
+function describeSent(provider: ProviderName, classify: (payload: unknown) => Classification, payload: unknown): string | undefined {
+  const json = parseJsonBody(Buffer.from(JSON.stringify(payload)));
+  const classified = json.ok ? classify(json.value) : undefined;
+  if (!classified?.ok) return undefined;
+  const e = classified.event;
+  const see = e.sessionId ? `\n  see it: ine-webhooks show ${e.sessionId}` : '';
+  return `sent: ${e.type}, session ${e.sessionId ?? '-'}, reference ${e.reference ?? '-'}, event id ${eventId(provider, e.type, e.dedupeMaterial)}${see}`;
 }
 
 /**
@@ -64,7 +80,7 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
 
   let answer;
   let path: string;
-  let sent: ReturnType<typeof classifyVeriff> | undefined;
+  let sent: string | undefined;
   try {
     if (vendor === 'veriff') {
       const secret = ctx.config.veriff.secrets[0];
@@ -73,13 +89,13 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
         ? readPayload(values.file)
         : sampleVeriff(values.kind as VeriffKind, values.reference ? { vendorData: values.reference } : {});
       path = '/webhooks/veriff';
-      sent = classifyVeriff(payload);
+      sent = describeSent('veriff', classifyVeriff, payload);
       answer = await sendVeriff(base, secret, payload);
     } else {
       const auth = incodeAuth(ctx, values.method);
       const payload = values.file ? readPayload(values.file) : sampleIncodeIneScraping(values.status, undefined, values.reference ?? null);
       path = `/webhooks/incode/ine-scraping (${auth.kind})`;
-      sent = classifyIncode(payload);
+      sent = describeSent('incode', classifyIncode, payload);
       answer = await sendIncode(base, auth, payload);
     }
   } catch (error) {
@@ -87,12 +103,8 @@ export async function sendCommand(ctx: CliContext, argv: string[]): Promise<numb
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     throw new CliError(`cannot deliver to ${base}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
   }
-  ctx.out(`POST ${base.replace(/\/$/, '')}${path} → ${answer.status} ${answer.body}`);
-  if (sent?.ok) {
-    const e = sent.event;
-    ctx.out(
-      `sent: ${e.type}, session ${e.sessionId ?? '-'}, reference ${e.reference ?? '-'}${e.sessionId ? `  (see it: ine-webhooks show ${e.sessionId})` : ''}`,
-    );
-  }
+  const retry = answer.retryAfter !== undefined ? ` (Retry-After: ${answer.retryAfter} s)` : '';
+  ctx.out(`POST ${base.replace(/\/$/, '')}${path} → ${answer.status} ${answer.body}${retry}`);
+  if (sent) ctx.out(sent);
   return answer.status === 200 ? 0 : 1;
 }

@@ -1,12 +1,18 @@
 /** Columns padded to their widest cell; the last column is not padded. */
 export function renderTable(headers: string[], rows: string[][]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
+  const line = tableLine(widths);
+  return [line(headers), ...rows.map(line)];
+}
+
+/** One row at fixed column widths (the last column is not padded); a longer cell is cut with `…`. */
+export function tableLine(widths: readonly number[]): (cells: string[]) => string {
+  const fit = (cell: string, width: number) => (cell.length > width ? `${cell.slice(0, width - 1)}…` : cell.padEnd(width));
+  return (cells) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : fit(c, widths[i]!)))
       .join('  ')
       .trimEnd();
-  return [line(headers), ...rows.map(line)];
 }
 
 /** `2026-11-22T10:00:00.123Z` → `2026-11-22 10:00:00Z`. */

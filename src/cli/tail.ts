@@ -1,8 +1,15 @@
 import { parseArgs } from 'node:util';
 import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { eventPrinter } from './event-lines.js';
+import { describeStore } from '../store/open-store.js';
 
 export const TAIL_USAGE = 'tail [--follow] [--provider veriff|incode] [--limit N] [--json | --table] [--interval MS]';
+
+/** Which log this is, for a message: the SQLite folder, or the PostgreSQL host and database. */
+function describeLog(ctx: CliContext): string {
+  const store = describeStore(ctx.config);
+  return store.store === 'sqlite' ? `SQLite in ${store.dataDir}` : `PostgreSQL ${store.database} on ${store.host}`;
+}
 
 /** `tail`: the newest events, then (with --follow) every new one as it is stored. */
 export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: AbortSignal): Promise<number> {
@@ -34,7 +41,10 @@ export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: A
     const newest = await store.listEvents({ provider, limit, newestFirst: true });
     const shown = newest.items.reverse();
     print(shown);
+    // Said on stderr, so piped JSON lines stay only events.
+    if (shown.length === 0) ctx.err(`the event log is empty${provider ? ` for ${provider}` : ''} (${describeLog(ctx)})`);
     if (!values.follow) return 0;
+    ctx.err(`following new events every ${interval} ms; Ctrl-C to stop`);
     let after = shown.length > 0 ? shown[shown.length - 1]!.seq : '0';
     while (!stopSignal.aborted) {
       const page = await store.listEvents({ provider, after, limit: 500 });

@@ -8,13 +8,16 @@ export type IncodeAuth =
 export interface Answer {
   status: number;
   body: string;
+  /** The Retry-After header of a 429 or 503, when the service sent one. */
+  retryAfter?: string;
 }
 
 const TIMEOUT_MS = 10_000;
 
 async function post(url: string, body: string, headers: Record<string, string>): Promise<Answer> {
   const res = await fetch(url, { method: 'POST', body, headers, signal: AbortSignal.timeout(TIMEOUT_MS) });
-  return { status: res.status, body: await res.text() };
+  const retryAfter = res.headers.get('retry-after') ?? undefined;
+  return { status: res.status, body: await res.text(), ...(retryAfter !== undefined ? { retryAfter } : {}) };
 }
 
 /** Exactly what Veriff sends: the JSON bytes, signed with HMAC-SHA256 hex in x-hmac-signature. */

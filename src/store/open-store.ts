@@ -13,6 +13,16 @@ export interface OpenStoreOptions {
   onCommit?: Parameters<typeof openSqliteStore>[0]['onCommit'];
 }
 
+/** Which store a configuration opens, for the log: the backend, and its folder or host and database (never a password). */
+export function describeStore(
+  config: Config,
+): { store: 'sqlite'; dataDir: string } | { store: 'postgres'; host: string; database: string } {
+  if (config.databaseUrl === undefined) return { store: 'sqlite', dataDir: config.dataDir };
+  const url = new URL(config.databaseUrl);
+  const host = url.hostname === '' ? 'localhost (socket)' : url.port ? `${url.hostname}:${url.port}` : url.hostname;
+  return { store: 'postgres', host, database: decodeURIComponent(url.pathname.slice(1)) || 'postgres' };
+}
+
 /** The one place that knows every backend: PostgreSQL when DATABASE_URL is set, else SQLite in DATA_DIR. */
 export async function openStore(config: Config, clock: Clock, logger?: Logger, options: OpenStoreOptions = {}): Promise<EventStore> {
   if (config.databaseUrl !== undefined) {

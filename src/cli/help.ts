@@ -1,0 +1,92 @@
+import { VERIFF_KINDS } from '../delivery/samples.js';
+import { QUARANTINE_USAGE } from './quarantine.js';
+import { SEND_USAGE } from './send.js';
+import { SHOW_USAGE } from './show.js';
+import { TAIL_USAGE } from './tail.js';
+
+export const MIGRATE_USAGE = 'migrate';
+
+/** What `ine-webhooks <command> --help` prints: usage, what it does, its options and examples. */
+export const COMMAND_HELP: Record<string, string> = {
+  tail: `usage: ine-webhooks ${TAIL_USAGE}
+
+The newest events of the log, oldest of them first; with --follow, every new one as it is stored.
+A table on a terminal, JSON lines when piped (or with --json).
+
+options:
+  -f, --follow          keep printing new events until Ctrl-C
+  --provider P          only veriff or only incode
+  --limit N             how many of the newest events to show first (1-1000, default 20)
+  --json | --table      force JSON lines or a table
+  --interval MS         with --follow, how often to look for new events (default 1000, at least 50)
+
+examples:
+  ine-webhooks tail
+  ine-webhooks tail --follow --provider incode
+  DATA_DIR=data/demo ine-webhooks tail --json | jq .status`,
+  show: `usage: ine-webhooks ${SHOW_USAGE}
+
+What happened to one session (a Veriff session id or an Incode InterviewId), or to every session
+of one customer reference (Veriff vendorData / Incode externalId): the derived state per vendor
+and the events in order.
+
+examples:
+  ine-webhooks show f04bdb47-d3be-4b28-b028-a652feb060b5
+  ine-webhooks show customer-42 --json`,
+  send: `usage: ine-webhooks ${SEND_USAGE}
+
+Sends one correctly authenticated test delivery to a running installation, as the vendor would,
+prints the answer and what was sent (kind, session, reference, event id). Exit 0 only for a 200.
+
+options:
+  --url URL            where the service listens (default http://127.0.0.1:$PORT)
+  --kind K             Veriff only: ${VERIFF_KINDS.join(', ')} (default ine_registry)
+  --status S           Incode only: IN_PROGRESS or FINISHED (default FINISHED)
+  --method M           Incode only: static-header, oauth or hmac (default: the first configured, in that order)
+  --reference ID       the customer reference to put in the sample (vendorData / externalId)
+  --file F             send this JSON file instead of a sample
+
+examples:
+  ine-webhooks send veriff --kind decision --reference customer-42
+  ine-webhooks send incode --status IN_PROGRESS --method oauth --reference customer-42
+  ine-webhooks send veriff --url https://webhooks.example.com --file payload.json`,
+  quarantine: `usage: ine-webhooks ${QUARANTINE_USAGE}
+
+Authentic deliveries kept because they were not valid JSON or failed their schema: when, why,
+how often they came, and the exact bytes.
+
+examples:
+  ine-webhooks quarantine
+  ine-webhooks quarantine list --json --limit 10
+  ine-webhooks quarantine show 3f1c2a9e-…`,
+  migrate: `usage: ine-webhooks ${MIGRATE_USAGE}
+
+Applies pending schema migrations to the configured store (DATABASE_URL, else SQLite in DATA_DIR)
+and says which; run it before starting replicas with MIGRATE_ON_START=false.
+
+example:
+  DATABASE_URL=postgres://ine@db/ine ine-webhooks migrate`,
+};
+
+export const USAGE = `usage: ine-webhooks <command> [options]    (ine-webhooks <command> --help for more)
+
+commands:
+  ${TAIL_USAGE}
+      the event log, newest last; a table on a terminal, JSON lines when piped
+  ${SHOW_USAGE}
+      one session's timeline, or every session of a customer reference
+  ${SEND_USAGE}
+      a correctly authenticated test delivery to a running installation (default http://127.0.0.1:$PORT)
+  ${QUARANTINE_USAGE}
+      authentic deliveries kept because they were not valid JSON or failed their schema
+  ${MIGRATE_USAGE}
+      apply pending schema migrations to the configured store
+  --version
+      print the version
+
+examples:
+  ine-webhooks tail --follow
+  ine-webhooks show customer-42
+  ine-webhooks send veriff --kind decision
+
+Settings come from the environment and .env, as for the service (see .env.example).`;
