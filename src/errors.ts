@@ -57,6 +57,17 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * The database refused one write for what it holds (a character or a value it cannot store), not
+ * for an outage: retrying would fail for ever, so the delivery is quarantined instead.
+ */
+export class StoreRejectedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreRejectedError';
+  }
+}
+
 /** The environment does not describe a runnable service; `problems` lists every reason at once. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {

@@ -5,6 +5,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../src/auth/hmac.js';
+import { StoreRejectedError } from '../src/errors.js';
+import type { EventStore } from '../src/store/event-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
 import { FULL_ENV, harness, tempDir, VERIFF_SECRET, type Harness } from './helpers/harness.js';
@@ -221,6 +223,38 @@ describe('HTTP rules shared by every route', () => {
 });
 
 /** A real full disk: a 2 MiB tmpfs, filled until SQLite reports SQLITE_FULL. Needs root (CI and this machine are root). */
+describe('a delivery the database refuses for its data', () => {
+  it('is quarantined and answered 400 invalid_payload, never 503 for ever', async () => {
+    const inner = await harness();
+    const store: EventStore = {
+      ...inner.store,
+      append: (e) =>
+        e.sessionId === 'refused'
+          ? Promise.reject(new StoreRejectedError('postgres: 54001: stack depth limit exceeded'))
+          : inner.store.append(e),
+    };
+    const h = await harness(FULL_ENV, { store });
+    try {
+      const body = JSON.stringify(veriffPayload({ sessionId: 'refused' }));
+      for (const delivery of [1, 2]) {
+        const res = await postRaw(request(h.app), VERIFF, body, veriffHeaders(body, VERIFF_SECRET));
+        expect(res.status).toBe(400);
+        expect(res.body).toEqual({
+          error: 'invalid_payload',
+          issues: [{ path: '', message: 'the database cannot store it (postgres: 54001: stack depth limit exceeded)' }],
+        });
+        expect((await inner.store.listQuarantine({ limit: 5 })).items).toMatchObject([
+          { reason: 'invalid_payload', rawBody: body, deliveries: delivery },
+        ]);
+      }
+      expect(h.logs.requests().map((l) => l.outcome)).toEqual(['invalid_payload', 'invalid_payload']);
+    } finally {
+      await h.close();
+      await inner.close();
+    }
+  });
+});
+
 describe('a full disk', () => {
   const canMount = canMountTmpfs('full-disk test');
 

@@ -108,6 +108,37 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     }
   });
 
+  it('a write the database refuses for its data fails alone, as StoreRejectedError, never its batch neighbours', async () => {
+    const s = await createSchema();
+    const batches: { size: number; ok: boolean }[] = [];
+    const store = await open(s.url, { onCommit: (b) => batches.push({ size: b.size, ok: b.ok }) });
+    try {
+      const good = Array.from({ length: 6 }, () => newEvent());
+      const bad = newEvent({ sessionId: 'a\u0000b' });
+      const results = await Promise.allSettled([...good.slice(0, 3), bad, ...good.slice(3)].map((e) => store.append(e)));
+      expect(results.map((r) => r.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'fulfilled',
+        'fulfilled',
+      ]);
+      expect((results[3] as PromiseRejectedResult).reason).toMatchObject({
+        name: 'StoreRejectedError',
+        message: expect.stringMatching(/^postgres: 22021: /),
+      });
+      expect((await store.listEvents({ limit: 10 })).items.map((e) => e.id).sort()).toEqual(good.map((e) => e.id).sort());
+      expect(batches[0]).toEqual({ size: 7, ok: false });
+      // A refusal is not an outage: readiness stays.
+      expect(await store.check()).toEqual({ ok: true });
+    } finally {
+      await store.close();
+      await s.drop();
+    }
+  });
+
   it('a reader paging after/next sees every event exactly once while three replicas write concurrently', async () => {
     const s = await createSchema();
     const writers = await Promise.all([open(s.url), open(s.url), open(s.url)]);

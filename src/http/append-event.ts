@@ -1,10 +1,11 @@
 import type { Request, Response } from 'express';
 import type { Clock } from '../clock.js';
-import { StoreUnavailableError } from '../errors.js';
+import { StoreRejectedError, StoreUnavailableError } from '../errors.js';
 import { eventId } from '../providers/event-id.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
 import { jsonAnswer } from './error-answer.js';
+import { quarantineDelivery } from './quarantine-delivery.js';
 import { webhookState } from './webhook-state.js';
 
 /**
@@ -32,9 +33,15 @@ export function appendEvent(provider: Provider, store: EventStore, clock: Clock)
         receivedAt: new Date(clock.now()).toISOString(),
         rawBody: state.text!,
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
         // Ops need to know whose result is waiting for the vendor's retry.
         if (error instanceof StoreUnavailableError) error.sessionId = event.sessionId;
+        // Refused for what it holds: a retry would fail the same way for ever, so keep it and answer 400.
+        if (error instanceof StoreRejectedError) {
+          throw await quarantineDelivery(store, clock, { provider: provider.name, rawBody: state.rawBody! }, 'invalid_payload', [
+            { path: '', message: `the database cannot store it (${error.message.slice(0, 100)})` },
+          ]);
+        }
         throw error;
       });
     Object.assign(state.log, {

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
+import { StoreRejectedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
@@ -29,10 +30,13 @@ export interface PostgresStoreOptions {
 
 const unavailable = (error: unknown) => storeUnavailable('postgres', error);
 
-/** Errors about one row's data (SQLSTATE classes 22, 23) are worth retrying item by item; outages are not. */
+/**
+ * Errors about one row's data (SQLSTATE classes 22 data exception, 23 integrity, 54 program limit,
+ * such as a JSON nested past the server's stack depth) are worth retrying item by item; outages are not.
+ */
 const isDataError = (error: unknown) => {
   const code = (error as { cause?: { code?: unknown } }).cause?.code;
-  return typeof code === 'string' && /^(22|23)/.test(code);
+  return typeof code === 'string' && /^(22|23|54)/.test(code);
 };
 
 /** Applies pending migrations; one replica at a time (session advisory lock), each step in its own transaction. */
@@ -230,7 +234,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await client.query('ROLLBACK').catch(() => undefined);
         // The connection may be mid-statement or dead: do not hand it to the next batch.
         client.release(true);
-        throw unavailable(error);
+        const failure = unavailable(error);
+        // One write alone that the database refuses for its data fails the same way every time.
+        if (batch.length === 1 && isDataError(failure)) throw new StoreRejectedError(failure.message, { cause: error });
+        throw failure;
       }
     },
   });
