@@ -9,6 +9,8 @@ export interface Metrics {
   /** One group-commit batch. */
   observeCommit(stats: { size: number; durationMs: number; ok: boolean }): void;
   oauthToken(result: 'issued' | 'refused'): void;
+  /** A connection closed on arrival because MAX_CONNECTIONS were open. */
+  connectionDropped(): void;
 }
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -84,8 +86,14 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
 
   // Label children resolved once per (provider, outcome): labelled calls hash their labels each time.
   const perOutcome = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }>();
+  const dropped = new Counter({
+    name: 'ine_webhooks_connections_dropped_total',
+    help: 'Connections closed on arrival because MAX_CONNECTIONS were already open.',
+    registers: [registry],
+  });
   return {
     registry,
+    connectionDropped: () => dropped.inc(),
     observeRequest(provider, outcome, durationSeconds) {
       const key = `${provider}\n${outcome}`;
       let series = perOutcome.get(key);

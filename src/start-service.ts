@@ -65,6 +65,10 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     },
     app,
   );
+  // Connections past the bound are closed on arrival: memory held by bodies in flight stays
+  // bounded (one body of BODY_LIMIT per connection), and the timeouts free stalled slots.
+  server.maxConnections = config.maxConnections;
+  server.on('drop', () => metrics.connectionDropped());
   const adminServer = createServer(admin);
 
   let publicUrl: string;

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { incodePayload, postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
+import { newEvent } from './helpers/store-contract.js';
 import { ADMIN_TOKEN, FULL_ENV, harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 
 describe('admin read API', () => {
@@ -106,6 +107,62 @@ describe('admin read API', () => {
       expect(res.body).toEqual({ error: 'invalid_request' });
     }
     expect(h.logs.lines.some((l) => l.level === 50)).toBe(false);
+  });
+
+  it('serves every read from the stored bytes, so a stored body of any shape can always be read', async () => {
+    h = await harness();
+    // Stored by an earlier release, before intake refused such nesting: 5 000 levels.
+    const deep = `{"x":${'['.repeat(5000)}${']'.repeat(5000)}}`;
+    const pretty = '{ "a" : 1,\n  "b": "válida" }';
+    const stored = [
+      await h.store.append(newEvent({ sessionId: 's-deep', reference: 'r-deep', rawBody: deep })),
+      await h.store.append(newEvent({ sessionId: 's-deep', reference: 'r-deep', rawBody: pretty })),
+    ];
+    const list = await get('/events?reference=r-deep');
+    expect(list.status).toBe(200);
+    expect(list.text).toContain(`"payload":${deep}`);
+    expect(list.text).toContain(`"payload":${pretty}`);
+    expect(list.body.events.map((e: { id: string; rawBody: string }) => [e.id, e.rawBody])).toEqual([
+      [stored[0]!.id, deep],
+      [stored[1]!.id, pretty],
+    ]);
+    expect((await get(`/events/${stored[0]!.id}`)).status).toBe(200);
+    const session = await get('/sessions/s-deep');
+    expect(session.status).toBe(200);
+    expect(session.body).toMatchObject({ sessionId: 's-deep', next: null, events: [{ id: stored[0]!.id }, { id: stored[1]!.id }] });
+    expect((await get('/sessions?reference=r-deep')).body).toMatchObject({
+      reference: 'r-deep',
+      next: null,
+      sessions: [{ sessionId: 's-deep' }],
+    });
+  });
+
+  it('bounds every read in bytes: pages stop early at about 8 MiB, always with one event, and paging finds every event', async () => {
+    h = await harness();
+    const big = (i: number) => JSON.stringify({ i, pad: 'x'.repeat(1024 * 1024) });
+    for (let i = 0; i < 12; i += 1) await h.store.append(newEvent({ sessionId: `s-${i % 3}`, reference: 'r-big', rawBody: big(i) }));
+    // /events with limit 1000: two pages, the first under 9 MiB of response.
+    const first = await get('/events?reference=r-big&limit=1000');
+    expect(first.body.events.length).toBeGreaterThan(0);
+    expect(first.body.events.length).toBeLessThan(12);
+    expect(first.text.length).toBeLessThan(2 * 9 * 1024 * 1024);
+    const second = await get(`/events?reference=r-big&limit=1000&after=${first.body.next}`);
+    const third = await get(`/events?reference=r-big&limit=1000&after=${second.body.next}`);
+    expect(first.body.events.length + second.body.events.length + third.body.events.length).toBe(12);
+    // A session's view holds its events up to the bound, and says where to go on.
+    const session = (await get('/sessions/s-0')).body;
+    expect(session.events.length).toBe(4);
+    expect(session.next).toBeNull();
+    // The reference's sessions come a page at a time, each once.
+    const pages = [];
+    for (let after = ''; ;) {
+      const page = (await get(`/sessions?reference=r-big${after}`)).body;
+      pages.push(page.sessions.map((v: { sessionId: string }) => v.sessionId));
+      if (page.next === null) break;
+      after = `&after=${page.next}`;
+    }
+    expect(pages.length).toBeGreaterThan(1);
+    expect(pages.flat()).toEqual(['s-0', 's-1', 's-2']);
   });
 
   it('lists the quarantine with issues, raw body and deliveries', async () => {

@@ -125,6 +125,35 @@ describe('the built service as a real process (node dist/main.js)', () => {
     expect(cut.data === '' || cut.data.startsWith('HTTP/1.1 408')).toBe(true);
   });
 
+  it('keeps at most MAX_CONNECTIONS open, closing more on arrival, counted; a freed slot serves again', async () => {
+    service = await startProcess({ ...env(), MAX_CONNECTIONS: '10' });
+    const port = Number(new URL(service.url).port);
+    // Twelve clients that send half a body and stall: each would hold a body in flight.
+    const stalled = await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          new Promise<{ socket: ReturnType<typeof connect>; closed: Promise<void> }>((resolve) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.write(
+                'POST /webhooks/veriff HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"a":',
+              );
+              resolve({ socket, closed: new Promise((r) => socket.on('close', () => r())) });
+            });
+            socket.on('error', () => undefined);
+          }),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const open = stalled.filter((s) => !s.socket.destroyed && s.socket.readyState === 'open');
+    expect(open).toHaveLength(10);
+    const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^ine_webhooks_connections_dropped_total 2$/m);
+    for (const s of stalled) s.socket.destroy();
+    await Promise.all(stalled.map((s) => s.closed));
+    expect((await sendVeriff(service.url, SECRET, sampleVeriffIneRegistry())).status).toBe(200);
+  });
+
   it('exits 1 listing every configuration problem at once, with no stack trace', async () => {
     const { code, stderr, stdout } = await runToExit({ DATA_DIR: data.dir, PORT: 'x', BODY_LIMIT: 'huge', INCODE_HEADER_NAME: 'x-secret' });
     expect(code).toBe(1);

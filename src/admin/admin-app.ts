@@ -9,6 +9,7 @@ import { requestId } from '../http/request-log.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { toPayloadIssues } from '../providers/zod-issues.js';
+import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference } from '../sessions/session-view.js';
 import type { EventStore } from '../store/event-store.js';
 
@@ -42,7 +43,11 @@ const eventQuery = z.object({
 const pageQuery = z.object({ after: cursor, limit });
 const referenceQuery = z.object({
   reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).pipe(identifier),
+  after: cursor,
 });
+
+/** Sends JSON text built from the stored bytes (session-json.ts). */
+const sendJson = (res: Response, text: string) => res.type('application/json').send(text);
 
 /** A path parameter checked like a query one: 400 for what no stored row can have. */
 function parseParam(req: Request, name: string): string {
@@ -89,24 +94,28 @@ export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Ex
     app.get('/events', requireToken, async (req, res) => {
       const q = parseQuery(eventQuery, req);
       const page = await store.listEvents(q);
-      res.json({ events: page.items, next: page.next });
+      sendJson(res, `{"events":[${page.items.map(eventJson).join(',')}],"next":${JSON.stringify(page.next)}}`);
     });
 
     app.get('/events/:id', requireToken, async (req, res) => {
       const event = await store.getEvent(parseParam(req, 'id'));
       if (!event) throw new HttpError(404, 'not_found');
-      res.json(event);
+      sendJson(res, eventJson(event));
     });
 
     app.get('/sessions/:sessionId', requireToken, async (req, res) => {
       const view = await sessionById(store, parseParam(req, 'sessionId'));
       if (!view) throw new HttpError(404, 'not_found');
-      res.json(view);
+      sendJson(res, sessionJson(view));
     });
 
     app.get('/sessions', requireToken, async (req, res) => {
-      const { reference } = parseQuery(referenceQuery, req);
-      res.json({ reference, sessions: await sessionsByReference(store, reference) });
+      const { reference, after } = parseQuery(referenceQuery, req);
+      const page = await sessionsByReference(store, reference, after);
+      sendJson(
+        res,
+        `{"reference":${JSON.stringify(reference)},"sessions":[${page.sessions.map(sessionJson).join(',')}],"next":${JSON.stringify(page.next)}}`,
+      );
     });
 
     app.get('/quarantine/:id', requireToken, async (req, res) => {

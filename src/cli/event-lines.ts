@@ -1,5 +1,6 @@
 import type { StoredEvent } from '../store/event-store.js';
 import type { CliContext } from './cli-context.js';
+import { eventJson } from '../sessions/session-json.js';
 import { shortTime, tableLine } from './table.js';
 
 const HEADERS = ['seq', 'received', 'provider', 'type', 'session', 'reference', 'status', 'deliveries', 'integration'];
@@ -26,7 +27,7 @@ export function eventPrinter(ctx: CliContext, json: boolean): (events: StoredEve
   let line: ((cells: string[]) => string) | undefined;
   return (events) => {
     if (json) {
-      for (const e of events) ctx.out(JSON.stringify(e));
+      for (const e of events) ctx.out(eventJson(e));
       return;
     }
     if (events.length === 0) return;

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference, type SessionView } from '../sessions/session-view.js';
 import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable, shortTime } from './table.js';
@@ -23,6 +24,10 @@ function printSession(ctx: CliContext, view: SessionView): void {
   ]);
   for (const line of renderTable(['received', 'provider', 'type', 'status', 'deliveries', 'integration', 'event id'], rows))
     ctx.out(`  ${line}`);
+  if (view.next !== null)
+    ctx.out(
+      `  … more events: ine-webhooks tail --json | grep ${view.sessionId}, or GET /events?sessionId=${view.sessionId}&after=${view.next}`,
+    );
 }
 
 /** `show`: what happened to one session, or to every session of one customer reference. */
@@ -38,9 +43,16 @@ export async function showCommand(ctx: CliContext, argv: string[]): Promise<numb
   const store = await openStoreForReading(ctx.config);
   try {
     const byId = await sessionById(store, key);
-    const views = byId ? [byId] : await sessionsByReference(store, key);
+    const views = byId ? [byId] : [];
+    for (let after: string | undefined, more = !byId; more;) {
+      const page = await sessionsByReference(store, key, after);
+      views.push(...page.sessions);
+      more = page.next !== null;
+      after = page.next ?? undefined;
+    }
     if (views.length === 0) throw new CliError(`nothing stored for session or reference "${key}"`);
-    if (values.json) ctx.out(JSON.stringify(byId ?? { reference: key, sessions: views }, null, 2));
+    if (values.json)
+      ctx.out(byId ? sessionJson(byId) : `{"reference":${JSON.stringify(key)},"sessions":[${views.map(sessionJson).join(',')}]}`);
     else {
       if (!byId) ctx.out(`Reference ${key}: ${views.length} session(s)\n`);
       views.forEach((v, i) => {

@@ -1,5 +1,5 @@
 import { vendorInstant } from './vendor-instant.js';
-import type { EventStore, StoredEvent } from '../store/event-store.js';
+import { MAX_PAGE_BYTES, type EventStore, type StoredEvent } from '../store/event-store.js';
 
 export type VeriffState = 'valid' | 'invalid' | 'error' | 'unknown';
 export type IncodeState = 'IN_PROGRESS' | 'FINISHED';
@@ -13,7 +13,10 @@ export interface SessionView {
    * status of Veriff's decision (approved, declined, ...); `incode`: the INE scraping progress.
    */
   state: { veriff: VeriffState | null; veriffDecision: string | null; incode: IncodeState | null };
+  /** In log order, up to about MAX_PAGE_BYTES of stored bodies (at least one). */
   events: StoredEvent[];
+  /** Null when `events` holds them all; else the cursor to go on with (`GET /events?sessionId=…&after=`). */
+  next: string | null;
 }
 
 /**
@@ -21,9 +24,9 @@ export interface SessionView {
  * equal times (or where a time cannot be read). A result redelivered late, or an older attempt
  * that arrives after a newer one, cannot overtake it.
  */
-function newestByVendorTime(events: readonly StoredEvent[]): StoredEvent | undefined {
-  const key = (e: StoredEvent) => vendorInstant(e.vendorTime) ?? -Infinity;
-  return events.reduce<StoredEvent | undefined>((a, e) => {
+function newestByVendorTime<E extends Pick<StoredEvent, 'seq' | 'vendorTime'>>(events: readonly E[]): E | undefined {
+  const key = (e: E) => vendorInstant(e.vendorTime) ?? -Infinity;
+  return events.reduce<E | undefined>((a, e) => {
     if (a === undefined) return e;
     const [ka, ke] = [key(a), key(e)];
     return ke > ka || (ke === ka && BigInt(e.seq) > BigInt(a.seq)) ? e : a;
@@ -35,7 +38,9 @@ function newestByVendorTime(events: readonly StoredEvent[]): StoredEvent | undef
  * about 32 minutes) leaves it FINISHED. Veriff: the INE registry result and the decision, each the
  * newest by Veriff's own time.
  */
-export function deriveState(events: readonly StoredEvent[]): SessionView['state'] {
+export function deriveState(
+  events: readonly Pick<StoredEvent, 'seq' | 'provider' | 'type' | 'status' | 'vendorTime'>[],
+): SessionView['state'] {
   const incode = events.filter((e) => e.provider === 'incode' && e.type === 'ine_scraping');
   const registry = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'ine_registry'));
   const decision = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'decision'));
@@ -48,47 +53,87 @@ export function deriveState(events: readonly StoredEvent[]): SessionView['state'
   };
 }
 
-/** Groups events by session, sessions in the order of their first event. */
-export function toSessionViews(events: readonly StoredEvent[]): SessionView[] {
-  const bySession = new Map<string, StoredEvent[]>();
-  for (const e of [...events].sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1))) {
-    if (e.sessionId === null) continue;
-    const list = bySession.get(e.sessionId) ?? [];
-    list.push(e);
-    bySession.set(e.sessionId, list);
-  }
-  return [...bySession].map(([sessionId, list]) => ({
-    sessionId,
-    references: [...new Set(list.map((e) => e.reference).filter((r): r is string => r !== null))],
-    state: deriveState(list),
-    events: list,
-  }));
-}
+/** What a session's state is derived from: every event's kind, status and times, not its body. */
+type Summary = Pick<StoredEvent, 'seq' | 'provider' | 'type' | 'status' | 'vendorTime' | 'reference'>;
 
-async function readAll(store: EventStore, query: { sessionId?: string; reference?: string }): Promise<StoredEvent[]> {
-  const all: StoredEvent[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await store.listEvents({ ...query, after, limit: 1000 });
-    if (page.items.length === 0) return all;
-    all.push(...page.items);
+/**
+ * One session: its state and references from all its events, and the events themselves up to
+ * `budget` bytes of stored bodies (at least one); past that, `next` says where to go on
+ * (`GET /events?sessionId=…&after=next`). Null when nothing is stored under that id.
+ */
+async function readSession(store: EventStore, sessionId: string, budget: number): Promise<SessionView | null> {
+  const summaries: Summary[] = [];
+  const events: StoredEvent[] = [];
+  let bytes = 0;
+  let next: string | null = null;
+  for (let after: string | undefined; ;) {
+    const page = await store.listEvents({ sessionId, after, limit: 1000 });
+    if (page.items.length === 0) break;
+    for (const e of page.items) {
+      summaries.push({
+        seq: e.seq,
+        provider: e.provider,
+        type: e.type,
+        status: e.status,
+        vendorTime: e.vendorTime,
+        reference: e.reference,
+      });
+      const size = Buffer.byteLength(e.rawBody);
+      if (next === null && (events.length === 0 || bytes + size <= budget)) {
+        events.push(e);
+        bytes += size;
+      } else next ??= events[events.length - 1]!.seq;
+    }
     after = page.next!;
   }
+  if (summaries.length === 0) return null;
+  return {
+    sessionId,
+    references: [...new Set(summaries.map((e) => e.reference).filter((r): r is string => r !== null))],
+    state: deriveState(summaries),
+    events,
+    next,
+  };
 }
 
 /** One session's view, or null when nothing is stored under that id. */
-export async function sessionById(store: EventStore, sessionId: string): Promise<SessionView | null> {
-  const [view] = toSessionViews(await readAll(store, { sessionId }));
-  return view ?? null;
+export function sessionById(store: EventStore, sessionId: string): Promise<SessionView | null> {
+  return readSession(store, sessionId, MAX_PAGE_BYTES);
 }
 
+const viewBytes = (view: SessionView) => view.events.reduce((n, e) => n + Buffer.byteLength(e.rawBody), 0);
+
 /**
- * Every session of one customer reference. A session's events without the reference (Incode sends
- * externalId only if it was given at start) are included once the session is known by another.
+ * Every session of one customer reference, a page at a time: sessions in the order of their first
+ * event that carries the reference, after the cursor `after` (such an event's seq), up to about
+ * MAX_PAGE_BYTES of events a page (at least one session). A session's events without the reference
+ * (Incode sends externalId only if it was given at start) are included. `next` is null at the end.
  */
-export async function sessionsByReference(store: EventStore, reference: string): Promise<SessionView[]> {
-  const tagged = await readAll(store, { reference });
-  const ids = [...new Set(tagged.map((e) => e.sessionId).filter((s): s is string => s !== null))];
-  const events = (await Promise.all(ids.map((sessionId) => readAll(store, { sessionId })))).flat();
-  return toSessionViews(events);
+export async function sessionsByReference(
+  store: EventStore,
+  reference: string,
+  after?: string,
+): Promise<{ sessions: SessionView[]; next: string | null }> {
+  const sessions: SessionView[] = [];
+  const seen = new Set<string>();
+  let bytes = 0;
+  let cursor = after;
+  for (;;) {
+    const page = await store.listEvents({ reference, after: cursor, limit: 100 });
+    if (page.items.length === 0) return { sessions, next: null };
+    for (const tagged of page.items) {
+      const sessionId = tagged.sessionId;
+      const first =
+        sessionId === null || seen.has(sessionId) ? undefined : (await store.listEvents({ sessionId, reference, limit: 1 })).items[0];
+      // A session belongs to the page of its first tagged event; one seen on an earlier page is skipped.
+      if (sessionId !== null && first?.seq === tagged.seq) {
+        seen.add(sessionId);
+        const view = (await readSession(store, sessionId, MAX_PAGE_BYTES))!;
+        if (sessions.length > 0 && bytes + viewBytes(view) > MAX_PAGE_BYTES) return { sessions, next: cursor ?? '0' };
+        sessions.push(view);
+        bytes += viewBytes(view);
+      }
+      cursor = tagged.seq;
+    }
+  }
 }

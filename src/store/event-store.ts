@@ -75,7 +75,12 @@ export interface EventQuery {
   limit: number;
   /** The newest `limit` events, newest first (for a tail); default oldest first. */
   newestFirst?: boolean | undefined;
+  /** A page stops early once its stored bodies reach this many bytes (always at least one event); default MAX_PAGE_BYTES. */
+  maxBytes?: number | undefined;
 }
+
+/** About how much stored body one page of events holds at most: a read of any log stays bounded. */
+export const MAX_PAGE_BYTES = 8 * 1024 * 1024;
 
 export interface Page<T> {
   items: T[];

@@ -3,11 +3,11 @@ import pg from 'pg';
 import type { Clock } from '../clock.js';
 import { StoreRejectedError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { EventQuery, EventStore, NewEvent, NewQuarantineItem } from './event-store.js';
+import { MAX_PAGE_BYTES, type EventQuery, type EventStore, type NewEvent, type NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
-import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
+import { EVENT_COLUMNS, eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 /** Advisory lock keys (a namespace and a purpose), so they cannot collide with other software's. */
 const LOCK_NAMESPACE = 0x494e45; // "INE"
@@ -264,15 +264,22 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async listEvents(query: EventQuery) {
       const used = eventFilters(query);
       const where = ['seq > $1', ...used.map(([column], i) => `${column} = $${i + 2}`)].join(' AND ');
+      const order = query.newestFirst ? 'DESC' : 'ASC';
+      // The page's rows up to the byte bound, counted by the server: bodies past it are never sent.
       const rows = await read<EventRow>(
-        `SELECT * FROM events WHERE ${where} ORDER BY seq ${query.newestFirst ? 'DESC' : 'ASC'} LIMIT $${used.length + 2}`,
-        [query.after ?? '0', ...used.map(([, value]) => value), query.limit],
+        `SELECT ${EVENT_COLUMNS} FROM (
+           SELECT *, sum(octet_length(raw_body)) OVER (ORDER BY seq ${order}) AS upto, row_number() OVER (ORDER BY seq ${order}) AS n
+           FROM (SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY seq ${order} LIMIT $${used.length + 2}) page
+         ) sized
+         WHERE n = 1 OR upto <= $${used.length + 3}
+         ORDER BY seq ${order}`,
+        [query.after ?? '0', ...used.map(([, value]) => value), query.limit, query.maxBytes ?? MAX_PAGE_BYTES],
       );
       return toPage(rows, toStoredEvent);
     },
 
     async getEvent(id) {
-      const [row] = await read<EventRow>('SELECT * FROM events WHERE id = $1', [id]);
+      const [row] = await read<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [id]);
       return row ? toStoredEvent(row) : null;
     },
 

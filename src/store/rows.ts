@@ -16,10 +16,12 @@ export interface EventRow {
   received_at: string | Date;
   last_delivered_at: string | Date;
   deliveries: number;
-  /** Already parsed. */
-  payload: unknown;
   raw_body: string;
 }
+
+/** The columns of `events` a read returns (PostgreSQL's parsed `payload` column is not read: the payload is the raw text, parsed when asked for). */
+export const EVENT_COLUMNS =
+  'seq, id, provider, type, session_id, reference, status, vendor_time, integration, received_at, last_delivered_at, deliveries, raw_body';
 
 export interface QuarantineRow {
   seq: number | string;
@@ -36,22 +38,50 @@ export interface QuarantineRow {
 
 const iso = (value: string | Date) => (typeof value === 'string' ? value : value.toISOString());
 
-export const toStoredEvent = (r: EventRow): StoredEvent => ({
-  id: r.id,
-  seq: String(r.seq),
-  provider: r.provider,
-  type: r.type,
-  sessionId: r.session_id,
-  reference: r.reference,
-  status: r.status,
-  vendorTime: r.vendor_time ?? null,
-  integration: r.integration,
-  receivedAt: iso(r.received_at),
-  lastDeliveredAt: iso(r.last_delivered_at),
-  deliveries: r.deliveries,
-  payload: r.payload,
-  rawBody: r.raw_body,
-});
+/**
+ * An event as read. Its `payload` is parsed from the stored text on first use only: a reader that
+ * serves the stored bytes (the admin API) never parses them, whatever their shape.
+ */
+export function toStoredEvent(r: EventRow): StoredEvent {
+  let parsed: { value: unknown } | undefined;
+  return Object.defineProperty(
+    {
+      id: r.id,
+      seq: String(r.seq),
+      provider: r.provider,
+      type: r.type,
+      sessionId: r.session_id,
+      reference: r.reference,
+      status: r.status,
+      vendorTime: r.vendor_time ?? null,
+      integration: r.integration,
+      receivedAt: iso(r.received_at),
+      lastDeliveredAt: iso(r.last_delivered_at),
+      deliveries: r.deliveries,
+      rawBody: r.raw_body,
+    },
+    'payload',
+    {
+      enumerable: true,
+      get: () => (parsed ??= { value: JSON.parse(r.raw_body) }).value,
+    },
+  ) as StoredEvent;
+}
+
+/**
+ * Takes rows in order while they fit in `maxBytes` of stored bodies, always at least one, so a page
+ * stops early but its `next` stays exact (the seq of the last row taken).
+ */
+export function withinBytes<R extends { raw_body: string }>(rows: Iterable<R>, maxBytes: number): R[] {
+  const taken: R[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    bytes += Buffer.byteLength(row.raw_body);
+    if (taken.length > 0 && bytes > maxBytes) break;
+    taken.push(row);
+  }
+  return taken;
+}
 
 export const toQuarantineItem = (r: QuarantineRow): QuarantineItem => ({
   id: r.id,

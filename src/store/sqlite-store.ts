@@ -2,9 +2,18 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { systemClock, type Clock } from '../clock.js';
-import type { EventQuery, EventStore } from './event-store.js';
+import { MAX_PAGE_BYTES, type EventQuery, type EventStore } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
-import { eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
+import {
+  EVENT_COLUMNS,
+  eventFilters,
+  toPage,
+  toQuarantineItem,
+  toStoredEvent,
+  withinBytes,
+  type EventRow,
+  type QuarantineRow,
+} from './rows.js';
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
@@ -13,7 +22,6 @@ import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResul
 export { SQLITE_FILE };
 
 type WithoutId<T> = T extends unknown ? Omit<T, 'id'> : never;
-type SqliteEventRow = Omit<EventRow, 'payload'>;
 type SqliteQuarantineRow = Omit<QuarantineRow, 'issues'> & { issues: string };
 
 const unavailable = (error: unknown) => storeUnavailable('sqlite', error);
@@ -171,7 +179,7 @@ function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Data
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
 function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
-  const eventById = db.prepare('SELECT * FROM events WHERE id = ?');
+  const eventById = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
@@ -184,7 +192,7 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
         let statement = eventPages.get(key);
         if (!statement) {
           const where = ['seq > @after', ...used.map(([column]) => `${column} = @${column}`)].join(' AND ');
-          statement = db.prepare(`SELECT * FROM events WHERE ${where} ORDER BY seq ${order} LIMIT @limit`);
+          statement = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${where} ORDER BY seq ${order} LIMIT @limit`);
           eventPages.set(key, statement);
         }
         const params: Record<string, string | number> = {
@@ -192,14 +200,14 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
           limit: query.limit,
           ...Object.fromEntries(used),
         };
-        const rows = statement.all(params) as SqliteEventRow[];
-        return toPage(rows, (r) => toStoredEvent({ ...r, payload: JSON.parse(r.raw_body) }));
+        const rows = withinBytes(statement.iterate(params) as Iterable<EventRow>, query.maxBytes ?? MAX_PAGE_BYTES);
+        return toPage(rows, toStoredEvent);
       }),
 
     getEvent: (id) =>
       read(() => {
-        const [row] = eventById.all(id) as SqliteEventRow[];
-        return row ? toStoredEvent({ ...row, payload: JSON.parse(row.raw_body) }) : null;
+        const [row] = eventById.all(id) as EventRow[];
+        return row ? toStoredEvent(row) : null;
       }),
 
     listQuarantine: (query) =>

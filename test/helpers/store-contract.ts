@@ -198,6 +198,29 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
       expect((await store.listQuarantine({ after: page2.next!, limit: 5 })).next).toBeNull();
     });
 
+    it('stops a page early at maxBytes of stored bodies, always with one event, and its next stays exact', async () => {
+      const body = (n: number) => JSON.stringify({ n, pad: 'é'.repeat(500) }); // 1 000+ bytes, 500+ characters
+      const ids = [];
+      for (let i = 0; i < 6; i += 1) ids.push((await store.append(newEvent({ rawBody: body(i), reference: 'big' }))).id);
+      const size = Buffer.byteLength(body(0));
+      const seen: string[] = [];
+      let pages = 0;
+      for (let after: string | undefined; ; pages += 1) {
+        const page = await store.listEvents({ reference: 'big', after, limit: 100, maxBytes: 2 * size + 10 });
+        if (page.items.length === 0) break;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((e) => e.id));
+        after = page.next!;
+      }
+      expect(seen).toEqual(ids);
+      expect(pages).toBe(3);
+      // Smaller than one body: still one event a page.
+      expect((await store.listEvents({ reference: 'big', limit: 100, maxBytes: 10 })).items.map((e) => e.id)).toEqual([ids[0]]);
+      expect(
+        (await store.listEvents({ reference: 'big', limit: 100, maxBytes: 3 * size, newestFirst: true })).items.map((e) => e.id),
+      ).toEqual(ids.slice(3).reverse());
+    });
+
     it('keeps everything across close and reopen, and reports healthy', async () => {
       const r = await store.append(newEvent());
       expect(await store.check()).toEqual({ ok: true });
