@@ -1,6 +1,8 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../src/auth/hmac.js';
+import { sampleVeriff, VERIFF_KINDS } from '../src/delivery/samples.js';
+import { classifyVeriff } from '../src/providers/veriff/classify.js';
 import { sessionById } from '../src/sessions/session-view.js';
 import { postRaw } from './helpers/fixtures.js';
 import { harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
@@ -279,8 +281,44 @@ describe('Incode: INE scraping, onboarding status and anything else authentic', 
     expect((await events())[0]).toMatchObject({ provider: 'incode', integration: 'static-header', rawBody: body, ...expected });
   });
 
+  it.each([
+    [
+      'nested deeper than 64 levels',
+      `{"InterviewId":"i-d","ScrapingStatus":"FINISHED","x":${'['.repeat(64)}${']'.repeat(64)}}`,
+      '',
+      'nested deeper than 64 levels',
+    ],
+    ['a NUL in the InterviewId', '{"InterviewId":"i\\u0000d","ScrapingStatus":"FINISHED"}', 'sessionId', 'contains a NUL character'],
+    [
+      'a NUL in the externalId',
+      '{"InterviewId":"i-n","ScrapingStatus":"FINISHED","externalId":"c\\u0000"}',
+      'reference',
+      'contains a NUL character',
+    ],
+  ])('quarantines a body %s at intake (400 invalid_payload), before the database could refuse it', async (_name, body, path, message) => {
+    const res = await send(body);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ error: 'invalid_payload', issues: [{ path, message }] });
+    expect(await events()).toHaveLength(0);
+    expect((await h.store.listQuarantine({ limit: 5 })).items).toMatchObject([
+      { provider: 'incode', reason: 'invalid_payload', rawBody: body },
+    ]);
+  });
+
+  it('takes a body nested exactly 64 levels deep', async () => {
+    const body = `{"InterviewId":"i-64","ScrapingStatus":"FINISHED","x":${'['.repeat(63)}${']'.repeat(63)}}`;
+    expect((await send(body)).status).toBe(200);
+  });
+
   it('refuses a declared non-JSON type with 415 and any Content-Encoding with 415', async () => {
     expect((await send('{}', { 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(415);
     expect((await send('{}', { 'content-type': 'application/json', 'content-encoding': 'identity' })).status).toBe(415);
+  });
+});
+
+describe('the samples `send veriff --kind` sends', () => {
+  it.each(VERIFF_KINDS)('%s is classified as that kind, with the session and reference it was given', (kind) => {
+    const classified = classifyVeriff(sampleVeriff(kind, { sessionId: 's-sample', vendorData: 'r-sample' }));
+    expect(classified).toMatchObject({ ok: true, event: { type: kind, sessionId: 's-sample', reference: 'r-sample', recognised: true } });
   });
 });

@@ -14,9 +14,6 @@ export class ExactNumber {
     /** The value in one spelling per value: digits without leading or trailing zeros, and an exponent. */
     readonly decimal: string,
   ) {}
-  toString(): string {
-    return this.source;
-  }
 }
 
 export type JsonBody = { ok: true; text: string; value: unknown } | { ok: false; message: string };
