@@ -2,6 +2,7 @@ import express from 'express';
 import { createOAuthIssuer } from './auth/oauth.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
+import { createBodySlots } from './http/body-slots.js';
 import { errorHandler } from './http/error-handler.js';
 import { mountHealth } from './http/health.js';
 import { mountOAuthRoute } from './http/oauth-route.js';
@@ -32,6 +33,7 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
 
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
+  const bodySlots = createBodySlots(config.maxBodiesInFlight);
   for (const provider of providers) {
     if (!provider.access.configured) {
       // A closed route answers 503 to its vendor: say so once, loudly, at start.
@@ -40,7 +42,7 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
         `${provider.name} route is closed (503 not_configured): set ${provider.access.missing.join(' / ')}`,
       );
     }
-    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit });
+    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit, bodySlots });
   }
   if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
   mountHealth(app, store, providers, logger);

@@ -28,8 +28,10 @@ export interface Config {
   /** Express's `trust proxy` setting: false, a hop count, or addresses/CIDRs/names (never `true`). */
   trustProxy: false | number | string;
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; shutdownMs: number };
-  /** Open connections the public listener keeps at once (each holds at most one body of BODY_LIMIT). */
+  /** Open connections the public listener keeps at once. */
   maxConnections: number;
+  /** Webhook bodies read at once; more wait for a slot (memory: at most this × BODY_LIMIT). */
+  maxBodiesInFlight: number;
   store: { batchMax: number; migrateOnStart: boolean };
   postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   veriff: { secrets: string[]; allowedIps: string[] };
@@ -185,7 +187,8 @@ const envSchema = z.object({
   REQUEST_TIMEOUT_MS: integer(30_000, 1_000, 600_000),
   KEEP_ALIVE_TIMEOUT_MS: integer(5_000, 100, 600_000),
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
-  MAX_CONNECTIONS: integer(1000, 10, 100_000),
+  MAX_CONNECTIONS: integer(10_000, 10, 1_000_000),
+  MAX_BODIES_IN_FLIGHT: integer(256, 1, 100_000),
   STORE_BATCH_MAX: integer(256, 1, 10_000),
   MIGRATE_ON_START: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('true')),
   PG_POOL_MAX: integer(10, 1, 1000),
@@ -277,6 +280,7 @@ export function loadConfig(env: Env): Config {
       shutdownMs: e.SHUTDOWN_TIMEOUT_MS,
     },
     maxConnections: e.MAX_CONNECTIONS,
+    maxBodiesInFlight: e.MAX_BODIES_IN_FLIGHT,
     store: { batchMax: e.STORE_BATCH_MAX, migrateOnStart: e.MIGRATE_ON_START === 'true' },
     postgres: { poolMax: e.PG_POOL_MAX, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { HttpError } from '../errors.js';
+import type { BodySlots } from './body-slots.js';
 import { echo } from './echo.js';
 import { webhookState } from './webhook-state.js';
 
@@ -23,9 +24,9 @@ const tooLarge = (limit: number, size: string) =>
  * size over the limit (413), the content type (415), any Content-Encoding (415: signatures cover
  * the bytes as sent), then the bytes themselves, at most `limit` of them (413).
  */
-export function rawBody(limit: number) {
+export function rawBody(limit: number, slots: BodySlots) {
   const read = express.raw({ type: () => true, limit, inflate: false });
-  return (req: Request, res: Response, next: NextFunction): void => {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit, `of ${declared} bytes`);
     const contentType = req.headers['content-type'];
@@ -43,7 +44,14 @@ export function rawBody(limit: number) {
         reason: `content encoding ${echo(encoding)} is not accepted: the signature covers the bytes as sent`,
       });
     }
+    // Wait for a body slot; a client that goes away meanwhile gives its place up.
+    const gone = new AbortController();
+    const onClose = () =>
+      gone.abort(new HttpError(400, 'aborted', { outcome: 'aborted', reason: 'client closed while waiting to send its body' }));
+    res.once('close', onClose);
+    const release = await slots.acquire(gone.signal).finally(() => res.off('close', onClose));
     read(req, res, (error?: unknown) => {
+      release();
       if (error) return next(bodyError(error, limit));
       webhookState(res).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       next();

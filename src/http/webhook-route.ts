@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
 import { appendEvent } from './append-event.js';
+import type { BodySlots } from './body-slots.js';
 import { classifyBody } from './classify-body.js';
 import { rawBody } from './raw-body.js';
 import { webhookLog } from './request-log.js';
@@ -16,6 +17,8 @@ export interface WebhookRouteDeps {
   logger: Logger;
   metrics: Metrics;
   bodyLimit: number;
+  /** Shared by every webhook route: how many bodies are read at once. */
+  bodySlots: BodySlots;
 }
 
 /**
@@ -32,7 +35,7 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
     routeConfigured(provider),
     sourceAddress(provider),
     headerCredentials(provider),
-    rawBody(deps.bodyLimit),
+    rawBody(deps.bodyLimit, deps.bodySlots),
     bodyCredentials(provider),
     classifyBody(provider, deps.store, deps.clock),
     appendEvent(provider, deps.store, deps.clock),
