@@ -204,6 +204,16 @@ describe('Veriff ine_registry webhook', () => {
     expect(h.logs.requests().map((l) => l.outcome)).toEqual(['invalid_json', 'invalid_json']);
   });
 
+  it('logs where JSON broke, never the text around it (V8 quotes it; it may be a CURP or a name)', async () => {
+    const body = '{"eventType":"ine_registry","curp":"PEGJ800101MDFRRN09","name":"JUANA PEREZ" "x":1}';
+    const res = await post(body, veriffHeaders(body, VERIFF_SECRET));
+    expect(res.status).toBe(400);
+    const reason = String(h.logs.requests()[0]!.reason);
+    expect(reason).toMatch(/^\(root\): not valid JSON at position 77; quarantined /);
+    expect(h.logs.text()).not.toContain('PEGJ800101MDFRRN09');
+    expect(h.logs.text()).not.toContain('JUANA');
+  });
+
   it('treats invalid UTF-8 as invalid_json and keeps the exact bytes in quarantine', async () => {
     const body = Buffer.concat([Buffer.from('{"eventType":"ine_registry","x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
     const res = await post(body, veriffHeaders(body, VERIFF_SECRET));
