@@ -12,6 +12,16 @@ export interface IncodeOAuthConfig {
   tokenTtlSeconds: number;
 }
 
+/** Where stored events are forwarded, and how hard the relay tries (each sink is off unless configured). */
+export interface ForwardConfig {
+  http: { url: string; secret: string } | undefined;
+  nats: { url: string; stream: string; subjectPrefix: string } | undefined;
+  timeoutMs: number;
+  backoffMaxMs: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -34,6 +44,7 @@ export interface Config {
   maxBodiesInFlight: number;
   store: { batchMax: number; migrateOnStart: boolean };
   postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
+  forward: ForwardConfig;
   veriff: { secrets: string[]; allowedIps: string[] };
   incode: {
     headerName: string | undefined;
@@ -165,6 +176,46 @@ const trustProxy = z.preprocess(
     }),
 );
 
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A duration like 3600 (seconds), 90m, 24h or 7d, in milliseconds. */
+const duration = (fallback: string) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .default(fallback)
+      .transform((text, ctx) => {
+        const match = /^(\d+)\s*(ms|s|m|h|d)?$/i.exec(text.trim());
+        if (!match || Number(match[1]) === 0) {
+          ctx.addIssue({ code: 'custom', message: 'must be a duration like 3600 (seconds), 90m, 24h or 7d' });
+          return z.NEVER;
+        }
+        return Number(match[1]) * DURATION_UNITS[(match[2] ?? 's').toLowerCase()]!;
+      }),
+  );
+
+const httpUrl = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .trim()
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), 'must be an http:// or https:// URL')
+    .optional(),
+);
+
+/** A Standard Webhooks signing key: whsec_ and base64 of at least 16 random bytes. */
+const webhookSecret = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .trim()
+    .refine((text) => {
+      const key = text.startsWith('whsec_') ? text.slice('whsec_'.length) : '';
+      return /^[A-Za-z0-9+/]+={0,2}$/.test(key) && Buffer.from(key, 'base64').length >= 16;
+    }, 'must be a Standard Webhooks key: whsec_ followed by base64 of at least 16 random bytes (e.g. whsec_$(openssl rand -base64 32))')
+    .optional(),
+);
+
 const envSchema = z.object({
   NODE_ENV: z.preprocess(unsetIfEmpty, z.enum(['development', 'production', 'test']).default('production')),
   HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
@@ -194,6 +245,42 @@ const envSchema = z.object({
   PG_POOL_MAX: integer(10, 1, 1000),
   PG_QUERY_TIMEOUT_MS: integer(5_000, 100, 600_000),
   PG_CONNECT_TIMEOUT_MS: integer(5_000, 100, 600_000),
+  FORWARD_URL: httpUrl,
+  FORWARD_SECRET: webhookSecret,
+  FORWARD_TIMEOUT_MS: integer(10_000, 100, 600_000),
+  FORWARD_BACKOFF_MAX_MS: integer(60_000, 1_000, 86_400_000),
+  FORWARD_MAX_ATTEMPTS: integer(20, 1, 1_000_000),
+  FORWARD_MAX_AGE: duration('24h'),
+  NATS_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(
+        /^((nats|tls):\/\/)?[^\s/]+(:\d+)?(,((nats|tls):\/\/)?[^\s/]+(:\d+)?)*$/,
+        'must be a NATS server address like nats://127.0.0.1:4222',
+      )
+      .optional(),
+  ),
+  NATS_STREAM: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9_-]{1,255}$/, 'must be a JetStream stream name: letters, digits, _ and -')
+      .default('INE_EVENTS'),
+  ),
+  NATS_SUBJECT_PREFIX: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/,
+        'must be subject tokens (letters, digits, _ and -) joined by dots, e.g. ine or prod.ine',
+      )
+      .default('ine'),
+  ),
   VERIFF_SHARED_SECRET: list('secret'),
   VERIFF_ALLOWED_IPS: cidrList,
   INCODE_HEADER_NAME: optionalText,
@@ -259,6 +346,14 @@ export function loadConfig(env: Env): Config {
   if (valid('HEADERS_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS') && e.HEADERS_TIMEOUT_MS > e.REQUEST_TIMEOUT_MS) {
     problems.push('HEADERS_TIMEOUT_MS: must not exceed REQUEST_TIMEOUT_MS');
   }
+  if (valid('FORWARD_URL', 'FORWARD_SECRET')) {
+    if (e.FORWARD_URL !== undefined && e.FORWARD_SECRET === undefined) {
+      problems.push('FORWARD_SECRET: required when FORWARD_URL is set (the key forwarded events are signed with)');
+    }
+    if (e.FORWARD_URL === undefined && e.FORWARD_SECRET !== undefined) {
+      problems.push('FORWARD_URL: required when FORWARD_SECRET is set (where events are forwarded)');
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -283,6 +378,14 @@ export function loadConfig(env: Env): Config {
     maxBodiesInFlight: e.MAX_BODIES_IN_FLIGHT,
     store: { batchMax: e.STORE_BATCH_MAX, migrateOnStart: e.MIGRATE_ON_START === 'true' },
     postgres: { poolMax: e.PG_POOL_MAX, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
+    forward: {
+      http: e.FORWARD_URL !== undefined && e.FORWARD_SECRET !== undefined ? { url: e.FORWARD_URL, secret: e.FORWARD_SECRET } : undefined,
+      nats: e.NATS_URL !== undefined ? { url: e.NATS_URL, stream: e.NATS_STREAM, subjectPrefix: e.NATS_SUBJECT_PREFIX } : undefined,
+      timeoutMs: e.FORWARD_TIMEOUT_MS,
+      backoffMaxMs: e.FORWARD_BACKOFF_MAX_MS,
+      maxAttempts: e.FORWARD_MAX_ATTEMPTS,
+      maxAgeMs: e.FORWARD_MAX_AGE,
+    },
     veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },
     incode: {
       headerName,

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from './version.js';
 import type { Outcome } from './errors.js';
+import type { SinkReport } from './forward/sinks-report.js';
 
 export interface Metrics {
   registry: Registry;
@@ -11,6 +12,10 @@ export interface Metrics {
   oauthToken(result: 'issued' | 'refused'): void;
   /** A connection closed on arrival because MAX_CONNECTIONS were open. */
   connectionDropped(): void;
+  forwardDelivered(sink: string): void;
+  forwardFailed(sink: string): void;
+  /** The outbox's figures (pending, parked, lag per sink), read when scraped. */
+  watchSinks(report: () => Promise<SinkReport[]>): void;
 }
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -91,9 +96,54 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
     help: 'Connections closed on arrival because MAX_CONNECTIONS were already open.',
     registers: [registry],
   });
+  const forwarded = new Counter({
+    name: 'ine_webhooks_forward_delivered_total',
+    help: 'Events delivered to a sink by this process.',
+    labelNames: ['sink'],
+    registers: [registry],
+  });
+  const forwardFailures = new Counter({
+    name: 'ine_webhooks_forward_failed_total',
+    help: 'Failed attempts to deliver an event to a sink by this process (each is retried or parked).',
+    labelNames: ['sink'],
+    registers: [registry],
+  });
+  let sinkReport: (() => Promise<SinkReport[]>) | undefined;
+  /** Sink figures read once per scrape, however many gauges ask. */
+  let scrape: Promise<SinkReport[]> | undefined;
+  const sinkFigure = (name: string, help: string, figure: (s: SinkReport) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['sink'],
+      registers: [registry],
+      async collect() {
+        if (!sinkReport) return;
+        scrape ??= sinkReport().finally(() => setImmediate(() => (scrape = undefined)));
+        const report = await scrape.catch(() => []);
+        this.reset();
+        for (const s of report) this.set({ sink: s.name }, figure(s) ?? 0);
+      },
+    });
+  sinkFigure('ine_webhooks_forward_pending', 'Events waiting to be delivered to a sink.', (s) => s.pending);
+  sinkFigure(
+    'ine_webhooks_forward_parked',
+    'Events parked for a sink after too many failures (see ine-webhooks redrive).',
+    (s) => s.parked,
+  );
+  sinkFigure(
+    'ine_webhooks_forward_lag_seconds',
+    'Age of the oldest event waiting for a sink; 0 when none waits.',
+    (s) => s.oldestPendingAgeSeconds,
+  );
   return {
     registry,
     connectionDropped: () => dropped.inc(),
+    forwardDelivered: (sink) => forwarded.inc({ sink }),
+    forwardFailed: (sink) => forwardFailures.inc({ sink }),
+    watchSinks(report) {
+      sinkReport = report;
+    },
     observeRequest(provider, outcome, durationSeconds) {
       const key = `${provider}\n${outcome}`;
       let series = perOutcome.get(key);

@@ -8,6 +8,9 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore } from './store/open-store.js';
+import { forwardTargets, routeToAll } from './forward/forward-targets.js';
+import { startRelay } from './forward/relay.js';
+import { sinksReport } from './forward/sinks-report.js';
 
 export interface RunningService {
   store: EventStore;
@@ -50,9 +53,19 @@ function close(server: Server, graceMs: number): Promise<void> {
 /** config → store → apps → listeners; used by main.ts and the demo. */
 export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
   const metrics = createMetrics(config.databaseUrl ? 'postgres' : 'sqlite');
-  const store = await openStore(config, clock, logger, { onCommit: metrics.observeCommit });
+  const targets = forwardTargets(config.forward, clock);
+  let poke = () => {};
+  const store = await openStore(config, clock, logger, {
+    // A commit may have queued events: the relay looks at once instead of at its next poll.
+    onCommit: (stats) => {
+      metrics.observeCommit(stats);
+      poke();
+    },
+    routing: routeToAll(targets),
+  });
+  metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   const app = buildApp({ config, store, logger, clock, metrics });
-  const admin = buildAdminApp({ config, store, logger, metrics });
+  const admin = buildAdminApp({ config, store, logger, metrics, sinks: targets, clock });
 
   // Slow or stalled clients are cut off. Node checks these timeouts every
   // connectionsCheckingInterval (30 s by default), so check at least once a second.
@@ -81,6 +94,16 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     await store.close();
     throw error;
   }
+  const relay = startRelay({
+    outbox: store.outbox,
+    targets,
+    clock,
+    logger,
+    ...config.forward,
+    onDelivered: metrics.forwardDelivered,
+    onFailed: metrics.forwardFailed,
+  });
+  poke = relay.poke;
 
   let stopping: Promise<void> | undefined;
   return {
@@ -90,6 +113,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     stop() {
       stopping ??= (async () => {
         await Promise.all([close(server, config.timeouts.shutdownMs), close(adminServer, 0)]);
+        await relay.stop();
         await store.close();
       })();
       return stopping;

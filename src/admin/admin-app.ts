@@ -12,12 +12,17 @@ import { toPayloadIssues } from '../providers/zod-issues.js';
 import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference } from '../sessions/session-view.js';
 import type { EventStore } from '../store/event-store.js';
+import { sinksReport } from '../forward/sinks-report.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface AdminDeps {
   config: Config;
   store: EventStore;
   logger: Logger;
   metrics: Metrics;
+  /** The configured sinks, for /sinks. */
+  sinks?: { name: string; describe: string }[];
+  clock?: Clock;
 }
 
 /** The largest seq either backend can hold (a signed 64-bit integer). */
@@ -41,6 +46,15 @@ const eventQuery = z.object({
   limit,
 });
 const pageQuery = z.object({ after: cursor, limit });
+const parkedQuery = z.object({
+  sink: identifier.optional(),
+  after: z
+    .string()
+    .regex(/^\d{1,19}:/, 'must be a cursor returned as parked.next')
+    .pipe(identifier)
+    .optional(),
+  limit,
+});
 const referenceQuery = z.object({
   reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).pipe(identifier),
   after: cursor,
@@ -65,7 +79,7 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
 }
 
 /** The admin listener (ADMIN_PORT, never the public port): read access to the log behind ADMIN_TOKEN. */
-export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Express {
+export function buildAdminApp({ config, store, logger, metrics, sinks = [], clock = systemClock }: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -122,6 +136,12 @@ export function buildAdminApp({ config, store, logger, metrics }: AdminDeps): Ex
       const item = await store.getQuarantineItem(parseParam(req, 'id'));
       if (!item) throw new HttpError(404, 'not_found');
       res.json(item);
+    });
+
+    app.get('/sinks', requireToken, async (req, res) => {
+      const q = parseQuery(parkedQuery, req);
+      const [report, parked] = await Promise.all([sinksReport(store.outbox, sinks, clock.now()), store.outbox.parked(q)]);
+      res.json({ sinks: report, parked });
     });
 
     app.get('/quarantine', requireToken, async (req, res) => {

@@ -18,6 +18,17 @@ export interface NewEvent {
   receivedAt: string;
   /** The exact request bytes (valid UTF-8 JSON), so a signature can be re-checked later; the payload is this, parsed. */
   rawBody: string;
+  /**
+   * Where the event goes next (sinks, follow-up fetches), queued in the same transaction when it
+   * is newly stored; a redelivery queues nothing. Left out, the store's own routing decides.
+   */
+  outbox?: OutboxEntry[] | undefined;
+}
+
+/** One queue an event enters: a sink's name, and the earliest time (Unix ms) it is due. */
+export interface OutboxEntry {
+  sink: string;
+  notBefore: number;
 }
 
 export interface StoredEvent {
@@ -88,6 +99,69 @@ export interface Page<T> {
   next: string | null;
 }
 
+/** An event due at a sink. */
+export interface OutboxItem {
+  sink: string;
+  seq: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  /** When it was queued (Unix ms): its age decides parking (FORWARD_MAX_AGE). */
+  queuedAt: number;
+  event: StoredEvent;
+}
+
+/** What a relay tells the outbox after trying items: the delivered ones, and at most one failure. */
+export interface OutboxSettlement {
+  delivered: string[];
+  failed?: { seq: string; error: string; at: number; nextAttemptAt: number; park: boolean } | undefined;
+}
+
+export interface SinkStats {
+  sink: string;
+  delivered: number;
+  failures: number;
+  pending: number;
+  parked: number;
+  /** When the oldest pending item was queued (Unix ms); null when none is pending. */
+  oldestPendingAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+}
+
+export interface ParkedItem {
+  sink: string;
+  seq: string;
+  eventId: string;
+  provider: string;
+  type: string;
+  sessionId: string | null;
+  attempts: number;
+  queuedAt: number;
+  lastError: string | null;
+}
+
+/**
+ * The outbox: events queued per sink in the transaction that stored them, drained by relays.
+ * A sink is drained by the holder of its lease only, so each item is in flight from one process
+ * at a time, in seq order for ordered sinks.
+ */
+export interface Outbox {
+  /** Takes, or renews, the sink's lease for `owner` until `until`; false when another owner holds an unexpired one. */
+  lease(sink: string, owner: string, now: number, until: number): Promise<boolean>;
+  /** Gives the lease up (on stop), so another process may take it at once. */
+  release(sink: string, owner: string): Promise<void>;
+  /**
+   * Pending items due at `now`. Ordered: from the head of the queue in seq order, stopping at the
+   * first one not yet due (a failed head holds the rest back). Unordered: any due ones.
+   */
+  due(sink: string, now: number, limit: number, ordered: boolean): Promise<OutboxItem[]>;
+  settle(sink: string, settlement: OutboxSettlement): Promise<void>;
+  stats(): Promise<SinkStats[]>;
+  parked(query: { sink?: string | undefined; after?: string | undefined; limit: number }): Promise<Page<ParkedItem>>;
+  /** Queues parked items again (all of a sink's, or one event's); returns how many. */
+  redrive(query: { sink?: string | undefined; eventId?: string | undefined }, now: number): Promise<number>;
+}
+
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
 /** The event log. Writes resolve only once durably committed; failures reject with StoreUnavailableError. */
@@ -103,6 +177,7 @@ export interface EventStore {
   getQuarantineItem(id: string): Promise<QuarantineItem | null>;
   /** Whether the store accepts writes now: the latest commit's outcome, else a real probe shared by callers for a second. */
   check(): Promise<StoreHealth>;
+  outbox: Outbox;
   /** Commits what is queued, then releases the database. */
   close(): Promise<void>;
 }

@@ -191,6 +191,57 @@ export const MIGRATIONS: readonly Migration[] = [
     sqlite: 'ALTER TABLE events ADD COLUMN vendor_time TEXT',
     postgres: 'ALTER TABLE events ADD COLUMN vendor_time TEXT',
   },
+  {
+    version: 5,
+    name: 'outbox: each new event queued for every sink and follow-up fetch',
+    // One row per (sink, event) still to deliver; a delivered row is deleted and counted in
+    // `sinks`. `state` is pending or parked (kept, skipped, until a redrive). Times are Unix
+    // milliseconds. `sinks` also holds each sink's lease: one process drains a sink at a time.
+    sqlite: `
+      CREATE TABLE outbox (
+        sink            TEXT NOT NULL,
+        seq             INTEGER NOT NULL REFERENCES events (seq),
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        queued_at       INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error      TEXT,
+        PRIMARY KEY (sink, seq)
+      ) WITHOUT ROWID;
+      CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
+      CREATE TABLE sinks (
+        name          TEXT PRIMARY KEY,
+        delivered     INTEGER NOT NULL DEFAULT 0,
+        failures      INTEGER NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        last_error_at INTEGER,
+        lease_owner   TEXT,
+        lease_until   INTEGER NOT NULL DEFAULT 0
+      );
+    `,
+    postgres: `
+      CREATE TABLE outbox (
+        sink            TEXT NOT NULL,
+        seq             BIGINT NOT NULL REFERENCES events (seq),
+        state           TEXT NOT NULL DEFAULT 'pending',
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        queued_at       BIGINT NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        last_error      TEXT,
+        PRIMARY KEY (sink, seq)
+      );
+      CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
+      CREATE TABLE sinks (
+        name          TEXT PRIMARY KEY,
+        delivered     BIGINT NOT NULL DEFAULT 0,
+        failures      BIGINT NOT NULL DEFAULT 0,
+        last_error    TEXT,
+        last_error_at BIGINT,
+        lease_owner   TEXT,
+        lease_until   BIGINT NOT NULL DEFAULT 0
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

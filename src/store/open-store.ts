@@ -11,6 +11,8 @@ export interface OpenStoreOptions {
   /** For reading only (the CLI): SQLite opens one read-only connection, PostgreSQL never migrates. */
   readOnly?: boolean;
   onCommit?: Parameters<typeof openSqliteStore>[0]['onCommit'];
+  /** Where each newly stored event is queued (the configured sinks and fetchers). */
+  routing?: Parameters<typeof openSqliteStore>[0]['routing'];
 }
 
 /** Which store a configuration opens, for the log: the backend, and its folder or host and database (never a password). */
@@ -34,6 +36,7 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
       migrate: options.readOnly ? false : (options.migrate ?? config.store.migrateOnStart),
       logger,
       onCommit: options.onCommit,
+      routing: options.routing,
     });
   }
   if (options.readOnly) return openSqliteReader(config.dataDir);
@@ -43,6 +46,7 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
     batchMax: config.store.batchMax,
     clock,
     onCommit: options.onCommit,
+    routing: options.routing,
     onWriterRestart: (reason) => logger?.error({ store: 'sqlite', reason }, 'SQLite writer thread restarted'),
   });
 }

@@ -6,7 +6,8 @@ import type { Logger } from '../logger.js';
 import { MAX_PAGE_BYTES, type EventQuery, type EventStore, type NewEvent, type NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
-import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
+import { enqueuePostgres, postgresOutbox } from './postgres-outbox.js';
+import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { EVENT_COLUMNS, eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
 /** Advisory lock keys (a namespace and a purpose), so they cannot collide with other software's. */
@@ -26,6 +27,8 @@ export interface PostgresStoreOptions {
   migrate: boolean;
   logger?: Logger | undefined;
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
+  /** Where each newly stored event is queued when its caller did not say (see NewEvent.outbox). */
+  routing?: LifecycleParts['routing'];
 }
 
 const unavailable = (error: unknown) => storeUnavailable('postgres', error);
@@ -173,10 +176,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         ],
       );
       const byId = new Map(rows.map((row) => [row.id, row]));
+      const stored: { event: NewEvent; seq: string }[] = [];
       for (const { event, index } of round) {
         const row = byId.get(event.id)!;
         results[index] = { id: row.id, seq: String(row.seq), deliveries: row.deliveries, duplicate: row.deliveries > 1 };
+        if (row.deliveries === 1) stored.push({ event, seq: String(row.seq) });
       }
+      await enqueuePostgres(client, stored);
       pending = later;
     }
   };
@@ -246,6 +252,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     backend: 'postgres',
     clock: options.clock,
     writes,
+    routing: options.routing,
     probe: () =>
       pool.query(
         'INSERT INTO store_probe (id, checked_at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET checked_at = EXCLUDED.checked_at',
@@ -260,6 +267,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     quarantine: lifecycle.quarantine,
     check: lifecycle.check,
     close: lifecycle.close,
+    outbox: postgresOutbox(pool, lifecycle.read, lifecycle.read),
 
     async listEvents(query: EventQuery) {
       const used = eventFilters(query);

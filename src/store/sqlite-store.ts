@@ -17,7 +17,8 @@ import {
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
-import { storeLifecycle, storeUnavailable, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
+import { sqliteOutbox } from './sqlite-outbox.js';
+import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
 
@@ -94,6 +95,8 @@ export interface SqliteStoreOptions {
   batchMax: number;
   clock: Clock;
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
+  /** Where each newly stored event is queued when its caller did not say (see NewEvent.outbox). */
+  routing?: LifecycleParts['routing'];
   /** Told when the writer thread died and a new one took over. */
   onWriterRestart?: (reason: string) => void;
   /** Told of each writer thread started (tests terminate it to show the store heals). */
@@ -155,6 +158,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
     backend: 'sqlite',
     clock: options.clock,
     writes,
+    routing: options.routing,
     probe: async () => (await liveWriter()).ask({ kind: 'probe', at: now() }),
     release: async () => {
       await writer.ask({ kind: 'close' }).catch(() => undefined);
@@ -166,15 +170,26 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       db.close();
     },
   });
-  return sqliteEventStore(lifecycle, db);
+  const outboxWrite = async (op: Parameters<Parameters<typeof sqliteOutbox>[2]>[0], args: unknown[]) => {
+    try {
+      return (await (await liveWriter()).ask({ kind: 'outbox', op, args })).value;
+    } catch (error) {
+      throw unavailable(error);
+    }
+  };
+  return sqliteEventStore(lifecycle, db, outboxWrite);
 }
 
 type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
 
-/** A store from its lifecycle (writes, check, close) and the read side on `db`. */
-function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Database.Database): EventStore {
+/** A store from its lifecycle (writes, check, close), the read side on `db`, and the outbox (its writes by `outboxWrite`). */
+function sqliteEventStore(
+  lifecycle: ReturnType<typeof storeLifecycle>,
+  db: Database.Database,
+  outboxWrite: Parameters<typeof sqliteOutbox>[2],
+): EventStore {
   const { read, ...rest } = lifecycle;
-  return { ...rest, ...sqliteReads(db, read) };
+  return { ...rest, ...sqliteReads(db, read), outbox: sqliteOutbox(db, read, outboxWrite) };
 }
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
@@ -257,5 +272,5 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
     probe: () => db.prepare('SELECT 1').get(),
     release: () => db.close(),
   });
-  return sqliteEventStore(lifecycle, db);
+  return sqliteEventStore(lifecycle, db, () => Promise.reject(unavailable(new Error('opened read-only'))));
 }

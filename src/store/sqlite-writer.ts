@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerLookupKey } from './lookup-key.js';
+import { sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
@@ -24,9 +25,13 @@ export const CHECKPOINT_INTERVAL_MS = 50;
 const WRITER_CACHE_KIB = 16 * 1024;
 
 export type WriterRequest =
-  { id: number; kind: 'commit'; writes: StoreWrite[] } | { id: number; kind: 'probe'; at: string } | { id: number; kind: 'close' };
+  | { id: number; kind: 'commit'; writes: StoreWrite[] }
+  | { id: number; kind: 'outbox'; op: OutboxWriteOp; args: unknown[] }
+  | { id: number; kind: 'probe'; at: string }
+  | { id: number; kind: 'close' };
 export type WriterReply =
-  { id: number; ok: true; results?: StoreWriteResult[] } | { id: number; ok: false; error: { code?: string; message: string } };
+  | { id: number; ok: true; results?: StoreWriteResult[]; value?: unknown }
+  | { id: number; ok: false; error: { code?: string; message: string } };
 export interface WriterData {
   dataDir: string;
   now: string;
@@ -96,10 +101,14 @@ function serve(db: Database.Database): void {
     'INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
   );
 
+  const outbox = sqliteOutboxWrites(db);
+
   type EventRow = { id: string; seq: number; deliveries: number };
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
-      const [row] = appendEvent.all(write.event) as EventRow[];
+      const { outbox: _queues, ...event } = write.event;
+      const [row] = appendEvent.all(event) as EventRow[];
+      if (row!.deliveries === 1) outbox.enqueue(write.event, row!.seq);
       return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
     }
     const { item } = write;
@@ -122,7 +131,10 @@ function serve(db: Database.Database): void {
     let reply: WriterReply;
     try {
       if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit.immediate(request.writes) };
-      else if (request.kind === 'probe') {
+      else if (request.kind === 'outbox') {
+        const run = outbox[request.op] as (...args: unknown[]) => unknown;
+        reply = { id: request.id, ok: true, value: run(...request.args) };
+      } else if (request.kind === 'probe') {
         probe.run(request.at);
         reply = { id: request.id, ok: true };
       } else {

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
-import type { AppendResult, EventStore, NewEvent, NewQuarantineItem, StoreHealth } from './event-store.js';
+import type { AppendResult, EventStore, NewEvent, NewQuarantineItem, OutboxEntry, StoreHealth } from './event-store.js';
 import type { GroupCommit } from './group-commit.js';
 
 export type StoreWrite = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
@@ -27,6 +27,8 @@ export interface LifecycleParts {
   clock: Clock;
   /** Releases the database once the queued writes are committed. */
   release(): unknown;
+  /** Where a newly stored event is queued when its caller did not say (sinks, follow-up fetches). */
+  routing?: ((event: NewEvent) => OutboxEntry[]) | undefined;
 }
 
 /**
@@ -73,7 +75,11 @@ export function storeLifecycle(
         throw storeUnavailable(parts.backend, error);
       }
     },
-    append: (event) => (closed ? refuse() : write(parts.writes.submit({ kind: 'event', event }) as Promise<AppendResult>)),
+    append(event) {
+      if (closed) return refuse();
+      const routed = event.outbox === undefined && parts.routing ? { ...event, outbox: parts.routing(event) } : event;
+      return write(parts.writes.submit({ kind: 'event', event: routed }) as Promise<AppendResult>);
+    },
     quarantine: (item) => (closed ? refuse() : write(parts.writes.submit({ kind: 'quarantine', item }))),
     async check() {
       if (closed) return { ok: false, reason: 'store is closed' };

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { Outbox, OutboxItem } from '../store/event-store.js';
+import { failureText, type Target } from './target.js';
+
+export interface RelayOptions {
+  outbox: Outbox;
+  targets: Target[];
+  clock: Clock;
+  logger: Logger;
+  /** Each attempt is cut off after this long (FORWARD_TIMEOUT_MS); leases are sized from it. */
+  timeoutMs: number;
+  backoffMaxMs: number;
+  maxAttempts: number;
+  maxAgeMs: number;
+  /** How often an idle relay looks for due items (new ones from this process wake it at once). */
+  pollMs?: number;
+  /** Items taken per look. */
+  batch?: number;
+  onDelivered?: (sink: string) => void;
+  onFailed?: (sink: string) => void;
+  random?: () => number;
+}
+
+export interface Relay {
+  /** Something was stored: look now rather than at the next poll. */
+  poke(): void;
+  /** Finishes (or aborts) the attempts in flight, gives the leases up, closes the targets. */
+  stop(): Promise<void>;
+}
+
+/** The first retry comes after about this long; each failure doubles it, up to FORWARD_BACKOFF_MAX_MS. */
+export const BACKOFF_BASE_MS = 1000;
+
+/** Exponential backoff with jitter: between half and all of min(cap, base × 2^(attempt-1)). */
+export function backoffMs(attempt: number, maxMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.min(attempt - 1, 30));
+  return Math.round(ceiling * (0.5 + random() / 2));
+}
+
+/**
+ * Drains the outbox into each target, one loop per target. A loop delivers only while it holds
+ * the target's lease, so among replicas each item is in flight from one process at a time; the
+ * lease is renewed before any attempt that might outlast it, and one left by a dead process
+ * expires and is taken over. A failure is retried with backoff; past FORWARD_MAX_ATTEMPTS or
+ * FORWARD_MAX_AGE the item is parked, and the queue goes on.
+ */
+export function startRelay(options: RelayOptions): Relay {
+  const { outbox, clock, logger } = options;
+  const owner = randomUUID();
+  const pollMs = options.pollMs ?? 250;
+  const batch = options.batch ?? 100;
+  // An attempt never starts with less than this much lease left.
+  const margin = options.timeoutMs + 5000;
+  const leaseMs = 2 * margin;
+  const random = options.random ?? Math.random;
+  const aborter = new AbortController();
+  let stopping = false;
+  const wakers = new Set<() => void>();
+
+  const sleep = () =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, pollMs);
+      wakers.add(wake);
+    });
+
+  const fail = async (target: Target, item: OutboxItem, delivered: string[], error: unknown) => {
+    const now = clock.now();
+    const attempt = item.attempts + 1;
+    const reason = failureText(error);
+    const park = attempt >= options.maxAttempts || now - item.queuedAt >= options.maxAgeMs;
+    const retryInMs = backoffMs(attempt, options.backoffMaxMs, random);
+    options.onFailed?.(target.name);
+    const line = { sink: target.name, eventId: item.event.id, seq: item.seq, attempt, reason };
+    if (park) logger.error({ ...line, parked: true }, 'forwarding failed; parked (ine-webhooks redrive sends it again)');
+    else logger.warn({ ...line, retryInMs }, 'forwarding failed; will retry');
+    await outbox.settle(target.name, {
+      delivered,
+      failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park },
+    });
+  };
+
+  /** One look at a target's queue; true when something was delivered (look again at once). */
+  const drainOnce = async (target: Target): Promise<boolean> => {
+    let now = clock.now();
+    if ((await outbox.due(target.name, now, 1, target.ordered)).length === 0) return false;
+    if (!(await outbox.lease(target.name, owner, now, now + leaseMs))) return false;
+    let leasedUntil = now + leaseMs;
+    // Read after taking the lease: the previous holder may have delivered some meanwhile.
+    const items = await outbox.due(target.name, now, batch, target.ordered);
+    const delivered: string[] = [];
+    let progress = false;
+    for (const item of items) {
+      if (stopping) break;
+      now = clock.now();
+      if (leasedUntil - now < margin) {
+        if (!(await outbox.lease(target.name, owner, now, now + leaseMs))) break;
+        leasedUntil = now + leaseMs;
+      }
+      try {
+        await target.deliver(item, aborter.signal);
+      } catch (error) {
+        if (stopping) break;
+        await fail(target, item, delivered.splice(0), error);
+        if (target.ordered) return progress;
+        continue;
+      }
+      delivered.push(item.seq);
+      progress = true;
+      options.onDelivered?.(target.name);
+    }
+    if (delivered.length > 0) await outbox.settle(target.name, { delivered });
+    return progress;
+  };
+
+  let outboxDown = false;
+  const loop = async (target: Target) => {
+    while (!stopping) {
+      let progress = false;
+      try {
+        progress = await drainOnce(target);
+        if (outboxDown) logger.info({ sink: target.name }, 'forwarding resumed: the outbox is readable again');
+        outboxDown = false;
+      } catch (error) {
+        // The store is down: intake says so with 503s; the relay waits and tries again.
+        if (!outboxDown)
+          logger.warn({ sink: target.name, reason: (error as Error).message }, 'forwarding paused: the outbox is unavailable');
+        outboxDown = true;
+      }
+      if (!progress && !stopping) await sleep();
+    }
+    await outbox.release(target.name, owner).catch(() => undefined);
+  };
+
+  const loops = options.targets.map(loop);
+  if (options.targets.length > 0) {
+    logger.info({ sinks: options.targets.map((t) => t.describe) }, 'forwarding to sinks');
+  }
+  return {
+    poke() {
+      for (const wake of [...wakers]) wake();
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      aborter.abort();
+      for (const wake of [...wakers]) wake();
+      await Promise.all(loops);
+      await Promise.all(options.targets.map((t) => t.close?.()));
+    },
+  };
+}

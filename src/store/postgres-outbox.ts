@@ -1,0 +1,83 @@
+import type pg from 'pg';
+import type { NewEvent, Outbox } from './event-store.js';
+import { OUTBOX_SQL, parkedCursor, toDueItems, toParkedPage, toSinkStats, type DueRow } from './outbox-sql.js';
+
+/** Queues newly stored events, in the transaction that stored them: one statement for the batch. */
+export async function enqueuePostgres(client: pg.PoolClient, stored: { event: NewEvent; seq: string }[]): Promise<void> {
+  const sinks: string[] = [];
+  const seqs: string[] = [];
+  const queuedAt: number[] = [];
+  const notBefore: number[] = [];
+  for (const { event, seq } of stored) {
+    for (const entry of event.outbox ?? []) {
+      sinks.push(entry.sink);
+      seqs.push(seq);
+      queuedAt.push(Date.parse(event.receivedAt));
+      notBefore.push(entry.notBefore);
+    }
+  }
+  if (sinks.length === 0) return;
+  await client.query(
+    `INSERT INTO outbox (sink, seq, queued_at, next_attempt_at)
+     SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[])
+     ON CONFLICT DO NOTHING`,
+    [sinks, seqs, queuedAt, notBefore],
+  );
+}
+
+/**
+ * The outbox on PostgreSQL. Several replicas share it: the lease row in `sinks` is taken with one
+ * atomic upsert, so only one replica drains a sink at a time, and an expired lease (its holder
+ * died) is taken over.
+ */
+export function postgresOutbox(
+  pool: pg.Pool,
+  read: <T>(query: () => Promise<T>) => Promise<T>,
+  write: <T>(query: () => Promise<T>) => Promise<T>,
+): Outbox {
+  const rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
+  return {
+    lease: (sink, owner, now, until) => write(async () => (await rows(OUTBOX_SQL.lease, [sink, owner, now, until])).length === 1),
+    release: (sink, owner) => write(async () => void (await pool.query(OUTBOX_SQL.release, [sink, owner]))),
+    settle: (sink, settlement) =>
+      write(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const removed = await client.query('DELETE FROM outbox WHERE sink = $1 AND seq = ANY($2::bigint[])', [
+            sink,
+            settlement.delivered,
+          ]);
+          if ((removed.rowCount ?? 0) > 0) await client.query(OUTBOX_SQL.countDelivered, [sink, removed.rowCount]);
+          const failed = settlement.failed;
+          if (failed) {
+            await client.query(OUTBOX_SQL.fail, [sink, failed.seq, failed.error, failed.nextAttemptAt, failed.park ? 'parked' : 'pending']);
+            await client.query(OUTBOX_SQL.countFailure, [sink, failed.error, failed.at]);
+          }
+          await client.query('COMMIT');
+          client.release();
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          client.release(true);
+          throw error;
+        }
+      }),
+    redrive: (query, now) =>
+      write(async () => (await pool.query(OUTBOX_SQL.redrive, [query.sink ?? null, query.eventId ?? null, now])).rowCount ?? 0),
+    due: (sink, now, limit, ordered) =>
+      read(async () =>
+        toDueItems(
+          sink,
+          await rows<DueRow>(ordered ? OUTBOX_SQL.dueOrdered : OUTBOX_SQL.dueAny, [sink, limit, ...(ordered ? [] : [now])]),
+          now,
+          ordered,
+        ),
+      ),
+    stats: () => read(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),
+    parked: (query) =>
+      read(async () => {
+        const [seq, sink] = parkedCursor(query.after);
+        return toParkedPage(await rows(OUTBOX_SQL.parked, [query.sink ?? null, seq, sink, query.limit]));
+      }),
+  };
+}
