@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDir } from './helpers/harness.js';
 import { createSchema, postgresAvailable } from './helpers/postgres.js';
+import { CLI, cli } from './helpers/cli.js';
 import { CLEAN_CWD, startProcess, type ServiceProcess } from './helpers/service-process.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLI = path.join(ROOT, 'bin', 'ine-webhooks.js');
 const SECRETS = {
   VERIFF_SHARED_SECRET: 'cli-test-veriff-secret',
   INCODE_HEADER_NAME: 'x-webhook-secret',
@@ -18,16 +18,6 @@ const SECRETS = {
   INCODE_OAUTH_CLIENT_ID: 'incode',
   INCODE_OAUTH_CLIENT_SECRET: 'cli-test-oauth-secret-0123',
 };
-
-function cli(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: CLEAN_CWD,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    encoding: 'utf8',
-    timeout: 15_000,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 /** `tail --follow --json` as a child; resolves lines as they come. */
 function follow(env: Record<string, string>) {

@@ -25,12 +25,15 @@ export class CliError extends Error {
   }
 }
 
-/** Opens the configured store for reading only: no empty file created, no migration, no writer thread. */
-export async function openStoreForReading(config: Config): Promise<EventStore> {
+/**
+ * Opens the configured store for reading only: no empty file created, no migration, no writer
+ * thread. `outboxWrites`: the outbox may be written too (redrive).
+ */
+export async function openStoreForReading(config: Config, options: { outboxWrites?: boolean } = {}): Promise<EventStore> {
   if (config.databaseUrl === undefined && !existsSync(path.join(config.dataDir, SQLITE_FILE))) {
     throw new CliError(
       `no event log at ${path.join(config.dataDir, SQLITE_FILE)}: has the service run with this DATA_DIR (or is DATABASE_URL missing)?`,
     );
   }
-  return openStore(config, systemClock, undefined, { readOnly: true });
+  return openStore(config, systemClock, undefined, { readOnly: true, outboxWrites: options.outboxWrites });
 }

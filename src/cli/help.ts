@@ -2,6 +2,7 @@ import { VERIFF_KINDS } from '../delivery/samples.js';
 import { QUARANTINE_USAGE } from './quarantine.js';
 import { SEND_USAGE } from './send.js';
 import { SHOW_USAGE } from './show.js';
+import { REDRIVE_USAGE, SINKS_USAGE } from './sinks.js';
 import { TAIL_USAGE } from './tail.js';
 
 export const MIGRATE_USAGE = 'migrate';
@@ -59,6 +60,29 @@ examples:
   ine-webhooks quarantine
   ine-webhooks quarantine list --json --limit 10
   ine-webhooks quarantine show 3f1c2a9e-…`,
+  sinks: `usage: ine-webhooks ${SINKS_USAGE}
+
+Where stored events are forwarded (FORWARD_URL, NATS_URL) and how far along each sink is:
+delivered, pending, parked, the age of the oldest pending event, the last error; then the parked
+events (given up after FORWARD_MAX_ATTEMPTS or FORWARD_MAX_AGE). A table on a terminal, one JSON
+object when piped (or with --json).
+
+options:
+  --limit N             how many parked events to list (1-1000, default 100)
+  --json                print JSON
+
+examples:
+  ine-webhooks sinks
+  ine-webhooks sinks --json | jq '.sinks[] | {name, pending, parked}'`,
+  redrive: `usage: ine-webhooks ${REDRIVE_USAGE}
+
+Queues parked events again, from their first attempt: one event (--id) or every parked one
+(--all), for one sink (--sink http or nats) or for every sink. A running service sends them
+within a second, ahead of newer events. Exit 1 when --id matched nothing parked.
+
+examples:
+  ine-webhooks redrive --all
+  ine-webhooks redrive --sink http --id 9f2a…`,
   migrate: `usage: ine-webhooks ${MIGRATE_USAGE}
 
 Applies pending schema migrations to the configured store (DATABASE_URL, else SQLite in DATA_DIR)
@@ -79,6 +103,10 @@ commands:
       a correctly authenticated test delivery to a running installation (default http://127.0.0.1:$PORT)
   ${QUARANTINE_USAGE}
       authentic deliveries kept because they were not valid JSON or failed their schema
+  ${SINKS_USAGE}
+      forwarding: each sink's delivered, pending and parked events, and its last error
+  ${REDRIVE_USAGE}
+      queue parked events again for forwarding
   ${MIGRATE_USAGE}
       apply pending schema migrations to the configured store
   --version

@@ -6,6 +6,7 @@ import { COMMAND_HELP, USAGE } from './help.js';
 import { quarantineCommand } from './quarantine.js';
 import { sendCommand } from './send.js';
 import { showCommand } from './show.js';
+import { redriveCommand, sinksCommand } from './sinks.js';
 import { tailCommand } from './tail.js';
 import { VERSION } from '../version.js';
 
@@ -32,6 +33,8 @@ async function run(): Promise<number> {
     show: (ctx) => showCommand(ctx, rest),
     send: (ctx) => sendCommand(ctx, rest),
     quarantine: (ctx) => quarantineCommand(ctx, rest),
+    sinks: (ctx) => sinksCommand(ctx, rest),
+    redrive: (ctx) => redriveCommand(ctx, rest),
     migrate: async (ctx) => {
       if (rest.length > 0) throw new CliError(`migrate takes no arguments: ${rest.join(' ')}`, 2);
       return migrateCommand(ctx.config, ctx.out);

@@ -17,7 +17,7 @@ import {
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
-import { sqliteOutbox } from './sqlite-outbox.js';
+import { sqliteOutbox, sqliteOutboxWrites } from './sqlite-outbox.js';
 import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -243,9 +243,11 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
  * The log opened for reading only, as the CLI's tail, show and quarantine commands need it: one
  * read-only connection on this thread; no writer or checkpointer thread, no migration, and a
  * file is never created. Writes are refused. The schema must be the one this build knows.
+ * With `outboxWrites` (the redrive command) the connection may write, and only the outbox's
+ * writes are let through, each in its own short transaction beside a running service.
  */
-export async function openSqliteReader(dataDir: string): Promise<EventStore> {
-  const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: true, fileMustExist: true });
+export async function openSqliteReader(dataDir: string, options: { outboxWrites?: boolean } = {}): Promise<EventStore> {
+  const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: !options.outboxWrites, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     const hasSchema =
@@ -272,5 +274,9 @@ export async function openSqliteReader(dataDir: string): Promise<EventStore> {
     probe: () => db.prepare('SELECT 1').get(),
     release: () => db.close(),
   });
-  return sqliteEventStore(lifecycle, db, () => Promise.reject(unavailable(new Error('opened read-only'))));
+  const outboxWrites = options.outboxWrites ? sqliteOutboxWrites(db) : undefined;
+  return sqliteEventStore(lifecycle, db, async (op, args) => {
+    if (!outboxWrites) throw unavailable(new Error('opened read-only'));
+    return (outboxWrites[op] as (...a: unknown[]) => unknown)(...args);
+  });
 }

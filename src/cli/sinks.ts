@@ -1,0 +1,86 @@
+import { parseArgs } from 'node:util';
+import { systemClock } from '../clock.js';
+import { forwardTargets } from '../forward/forward-targets.js';
+import { sinksReport } from '../forward/sinks-report.js';
+import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { renderTable } from './table.js';
+
+export const SINKS_USAGE = 'sinks [--json] [--limit N]';
+export const REDRIVE_USAGE = 'redrive [--sink S] (--id EVENT_ID | --all)';
+
+/** `sinks`: per sink, delivered / pending / parked / lag / last error, then the parked events. */
+export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' } },
+    strict: true,
+  });
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
+  const store = await openStoreForReading(ctx.config);
+  try {
+    const configured = forwardTargets(ctx.config.forward, systemClock);
+    const [sinks, parked] = await Promise.all([sinksReport(store.outbox, configured, systemClock.now()), store.outbox.parked({ limit })]);
+    if (values.json || !ctx.isTty) {
+      ctx.out(JSON.stringify({ sinks, parked }));
+      return 0;
+    }
+    if (sinks.length === 0) {
+      ctx.out('no sinks: set FORWARD_URL and FORWARD_SECRET, or NATS_URL, to forward events (see the README, Forwarding)');
+      return 0;
+    }
+    const rows = sinks.map((s) => [
+      s.name,
+      String(s.delivered),
+      String(s.pending),
+      String(s.parked),
+      s.oldestPendingAgeSeconds === null ? '-' : `${s.oldestPendingAgeSeconds}s`,
+      s.lastError === null ? '-' : `${s.lastError} (${s.lastErrorAt})`,
+      s.target ?? '(no longer configured)',
+    ]);
+    for (const line of renderTable(['sink', 'delivered', 'pending', 'parked', 'oldest pending', 'last error', 'target'], rows))
+      ctx.out(line);
+    if (parked.items.length > 0) {
+      ctx.out('');
+      ctx.out('parked (send again with: ine-webhooks redrive --id EVENT_ID, or --all):');
+      const parkedRows = parked.items.map((p) => [
+        p.sink,
+        p.eventId,
+        p.provider,
+        p.type,
+        p.sessionId ?? '-',
+        String(p.attempts),
+        p.lastError ?? '-',
+      ]);
+      for (const line of renderTable(['sink', 'event id', 'provider', 'type', 'session', 'attempts', 'last error'], parkedRows))
+        ctx.out(line);
+      if (parked.next !== null && parked.items.length === limit) ctx.out(`(first ${limit} shown; --limit N for more)`);
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `redrive`: parked events queued again (one, or all of them, of one sink or every sink). */
+export async function redriveCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { sink: { type: 'string' }, id: { type: 'string' }, all: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  if ((values.id === undefined) === !values.all) throw new CliError(`usage: ine-webhooks ${REDRIVE_USAGE} (one of --id and --all)`, 2);
+  const store = await openStoreForReading(ctx.config, { outboxWrites: true });
+  try {
+    const count = await store.outbox.redrive({ sink: values.sink, eventId: values.id }, systemClock.now());
+    const scope = `${values.sink === undefined ? 'any sink' : `sink ${values.sink}`}${values.id === undefined ? '' : `, event ${values.id}`}`;
+    if (count === 0) {
+      ctx.err(`nothing parked to redrive (${scope})`);
+      return values.all ? 0 : 1;
+    }
+    ctx.out(`queued again: ${count} parked item(s) (${scope}); a running service sends them within a second`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
