@@ -140,7 +140,7 @@ export function startRelay(options: RelayOptions): Relay {
 
   const loops = options.targets.map(loop);
   if (options.targets.length > 0) {
-    logger.info({ sinks: options.targets.map((t) => t.describe) }, 'forwarding to sinks');
+    logger.info({ sinks: options.targets.map((t) => t.describe), relay: owner }, 'forwarding to sinks');
   }
   return {
     poke() {
