@@ -13,6 +13,8 @@
  *          for each run), when the two builds' schemas differ
  *          --a-node FLAGS / --b-node FLAGS: node flags instead of those of `npm start`
  *          (e.g. --b-node=--max-semi-space-size=16; the same DIR twice compares flags alone)
+ *          --a-env / --b-env "K=V K=V": settings added for that build (the same DIR twice compares
+ *          settings, e.g. forwarding on and off: --b-env "FORWARD_URL=http://127.0.0.1:9/x FORWARD_SECRET=whsec_…")
  */
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +37,8 @@ const { values: opt } = parseArgs({
     'b-data': { type: 'string' },
     'a-node': { type: 'string' },
     'b-node': { type: 'string' },
+    'a-env': { type: 'string' },
+    'b-env': { type: 'string' },
   },
 });
 if (!opt.a || !opt.b) {
@@ -62,11 +66,30 @@ function argsFor(dir: string, nodeFlags: string | undefined): string[] {
   return [...flags, path.join(dir, 'main.js')];
 }
 
-async function runOnce(dir: string, nodeFlags: string | undefined, template: string | undefined): Promise<Measured> {
+/** "K=V K=V" as environment entries. */
+const envFrom = (text: string | undefined): Record<string, string> =>
+  Object.fromEntries(
+    (text ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+
+async function runOnce(
+  dir: string,
+  nodeFlags: string | undefined,
+  template: string | undefined,
+  extraEnv: Record<string, string>,
+): Promise<Measured> {
   const work = mkdtempSync(path.join(tmpdir(), 'ine-ab-'));
   try {
     if (template) copyFileSync(path.join(template, SQLITE_FILE), path.join(work, SQLITE_FILE));
-    const service = await startServer(argsFor(dir, nodeFlags), await serviceEnv(work), path.join(work, 'service.log'), SERVICE_READY);
+    const service = await startServer(
+      argsFor(dir, nodeFlags),
+      { ...(await serviceEnv(work)), ...extraEnv },
+      path.join(work, 'service.log'),
+      SERVICE_READY,
+    );
     const pid = service.child.pid!;
     if (Number(opt.warm) > 0) await load(service.url, Number(opt.warm), connections);
     let rss = 0;
@@ -100,7 +123,7 @@ if (events > 0) {
 }
 const results: Record<'A' | 'B', Measured[]> = { A: [], B: [] };
 console.log(
-  `A = ${builds.A} ${opt['a-node'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored${opt['a-data'] || opt['b-data'] ? ` (data: A ${opt['a-data'] ?? 'as above'}, B ${opt['b-data'] ?? 'as above'})` : ''}`,
+  `A = ${builds.A} ${opt['a-node'] ?? ''} ${opt['a-env'] ?? ''}, B = ${builds.B} ${opt['b-node'] ?? ''} ${opt['b-env'] ?? ''}; ${opt.pairs} pairs × ${opt.duration} s, ${connections} connections, ${events} events stored${opt['a-data'] || opt['b-data'] ? ` (data: A ${opt['a-data'] ?? 'as above'}, B ${opt['b-data'] ?? 'as above'})` : ''}`,
 );
 console.log(
   `  ${'run'.padEnd(6)} ${'req/s'.padStart(8)} ${'p99 ms'.padStart(8)} ${'loop µs'.padStart(8)} ${'proc µs'.padStart(8)} ${'rss MB'.padStart(8)}`,
@@ -109,7 +132,12 @@ try {
   for (let pair = 1; pair <= Number(opt.pairs); pair += 1) {
     for (const build of ['A', 'B'] as const) {
       const data = (build === 'A' ? opt['a-data'] : opt['b-data']) ?? template;
-      const m = await runOnce(builds[build], build === 'A' ? opt['a-node'] : opt['b-node'], data);
+      const m = await runOnce(
+        builds[build],
+        build === 'A' ? opt['a-node'] : opt['b-node'],
+        data,
+        envFrom(build === 'A' ? opt['a-env'] : opt['b-env']),
+      );
       results[build].push(m);
       console.log(`  ${`${build}${pair}`.padEnd(6)} ${fmt(m.rps)} ${fmt(m.p99, 1)} ${fmt(m.loopUs)} ${fmt(m.processUs)} ${fmt(m.rssMb)}`);
     }

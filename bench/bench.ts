@@ -6,6 +6,8 @@
  *
  * Options: --rounds N (3) --duration S (8) --connections N (50) --sizes 0,100000,1000000
  *          --quick (one size 0, 2 rounds of 3 s) --postgres (also DATABASE_URL, size 0)
+ *          --sink (also, on an empty log: forwarding to an HTTP sink that is up, and to one that is
+ *          down; intake compared with no sink, and how long the outbox takes to drain)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -27,6 +29,7 @@ const { values: opt } = parseArgs({
     sizes: { type: 'string', default: '0,100000,1000000' },
     quick: { type: 'boolean', default: false },
     postgres: { type: 'boolean', default: false },
+    sink: { type: 'boolean', default: false },
   },
 });
 const rounds = opt.quick ? 2 : Number(opt.rounds);
@@ -47,9 +50,27 @@ interface SizeResult {
   rssMax: number;
   lost: number;
   acked: number;
+  /** With a sink: events still in the outbox when the load ended, and how long they took to drain. */
+  backlog?: number;
+  drainMs?: number | null;
 }
 
-async function benchOne(label: string, size: number, backend: { databaseUrl?: string }): Promise<SizeResult> {
+/** Forwarding for one case: to an HTTP sink that answers, or to a port where nothing listens. */
+type SinkCase = 'up' | 'down' | undefined;
+
+const SINK_SECRET = `whsec_${Buffer.from('bench-forward-signing-key-0123456').toString('base64')}`;
+
+/** Events waiting in the outbox (read-only, beside the running service). */
+function outboxBacklog(work: string): number {
+  const db = new Database(path.join(work, SQLITE_FILE), { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM outbox').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+async function benchOne(label: string, size: number, backend: { databaseUrl?: string }, sink?: SinkCase): Promise<SizeResult> {
   const work = mkdtempSync(path.join(tmpdir(), 'ine-bench-'));
   try {
     if (size > 0 && !backend.databaseUrl) {
@@ -58,6 +79,19 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       console.log(`  prefilled ${size} events in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     }
     const env = await serviceEnv(work, backend.databaseUrl);
+    const receiver =
+      sink === 'up'
+        ? await startServer(
+            ['--import', 'tsx', 'bench/sink-receiver.ts', String(await freePort())],
+            {},
+            path.join(work, 'sink.log'),
+            /listening (\d+)/,
+          )
+        : undefined;
+    if (sink) {
+      env.FORWARD_URL = `${receiver?.url ?? `http://127.0.0.1:${await freePort()}`}/hooks`;
+      env.FORWARD_SECRET = SINK_SECRET;
+    }
     const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), SERVICE_READY);
     const bare = await startServer(
       ['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())],
@@ -115,6 +149,20 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
     }
     out.bareP99 = median(bareP99s);
     out.serviceP99 = median(serviceP99s);
+    if (sink) {
+      out.backlog = outboxBacklog(work);
+      out.drainMs = null;
+      if (sink === 'up') {
+        const t = performance.now();
+        while (outboxBacklog(work) > 0 && performance.now() - t < 300_000) await new Promise((r) => setTimeout(r, 100));
+        if (outboxBacklog(work) === 0) out.drainMs = performance.now() - t;
+      }
+      console.log(
+        `  outbox at the end of the load: ${out.backlog} events; ${out.drainMs == null ? 'not drained (sink down)' : `drained in ${(out.drainMs / 1000).toFixed(1)} s`}`,
+      );
+      receiver?.child.kill('SIGTERM');
+      await receiver?.exited;
+    }
 
     service.child.kill('SIGTERM');
     bare.child.kill('SIGTERM');
@@ -161,6 +209,12 @@ for (const size of sizes) {
   console.log(`\nSQLite (WAL, synchronous=FULL), ${size.toLocaleString('en')} events already stored`);
   results.push(await benchOne(`sqlite, ${size.toLocaleString('en')} stored`, size, {}));
 }
+if (opt.sink) {
+  for (const sink of ['up', 'down'] as const) {
+    console.log(`\nSQLite, empty, forwarding to an HTTP sink that is ${sink}`);
+    results.push(await benchOne(`sqlite, empty, sink ${sink}`, 0, {}, sink));
+  }
+}
 if (opt.postgres) {
   if (!process.env.DATABASE_URL) throw new Error('--postgres needs DATABASE_URL');
   const url = process.env.DATABASE_URL;
@@ -190,9 +244,17 @@ for (const r of results) {
 }
 const base = results[0]!;
 // Growth compares SQLite with a larger log against SQLite empty (PostgreSQL is a different store).
-for (const r of results.slice(1).filter((x) => x.label.startsWith('sqlite'))) {
+for (const r of results.slice(1).filter((x) => x.label.startsWith('sqlite') && !x.label.includes('sink'))) {
   console.log(
     `  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty, p99 ${(r.serviceP99 / base.serviceP99).toFixed(2)}x of empty`,
+  );
+}
+// Forwarding against no forwarding, each normalised by the bare endpoint measured in its own rounds.
+const noSink = results.find((r) => r.label === 'sqlite, 0 stored');
+for (const r of results.filter((x) => x.label.includes('sink'))) {
+  if (!noSink) break;
+  console.log(
+    `  ${r.label}: intake throughput ${(median(r.ratios) / median(noSink.ratios)).toFixed(2)}x of no sink, p99 ${(median(r.p99ratios) / median(noSink.p99ratios)).toFixed(2)}x of no sink`,
   );
 }
 const lost = results.reduce((n, r) => n + r.lost, 0);

@@ -158,6 +158,7 @@ for (const backend of backends) {
       expect(parked).toMatchObject({ sink: 'http', eventId: stored[1]!.id, attempt: 2, level: 50 });
       await waitFor('the others', () => receiver.received.length >= 2);
       expect(receiver.received.map((r) => r.sessionId)).toEqual([events[0]!.sessionId, events[2]!.sessionId]);
+      await waitFor('settled', async () => (await report()).delivered === 2);
       expect(await report()).toMatchObject({ delivered: 2, pending: 0, parked: 1, failures: 2 });
       const page = await store.outbox.parked({ limit: 10 });
       expect(page.items).toEqual([
@@ -170,6 +171,7 @@ for (const backend of backends) {
       relay!.poke();
       await waitFor('the redriven one', () => receiver.received.length >= 3);
       expect(receiver.received[2]!.id).toBe(stored[1]!.id);
+      await waitFor('settled', async () => (await report()).delivered === 3);
       expect(await report()).toMatchObject({ delivered: 3, pending: 0, parked: 0 });
     });
 

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.js';
 import { VERSION } from '../version.js';
@@ -12,12 +14,21 @@ export interface HttpSinkOptions {
   clock: Clock;
 }
 
-/** Why a request got no answer, in words that hold no URL query, secret or payload. */
-function requestFailure(error: unknown, timeoutMs: number): string {
-  const e = error as { name?: string; cause?: { code?: string } };
-  if (e.name === 'TimeoutError') return `no answer within ${timeoutMs} ms`;
-  if (e.name === 'AbortError') return 'stopped while in flight';
-  return `request failed: ${e.cause?.code ?? e.name ?? 'error'}`;
+/** One POST; resolves with the answer's status once its body is read (and dropped: never logged). */
+function post(url: URL, agent: http.Agent, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = (url.protocol === 'https:' ? https : http).request(
+      url,
+      { method: 'POST', agent, headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, signal },
+      (response) => {
+        response.on('error', reject);
+        response.on('end', () => resolve(response.statusCode!));
+        response.resume();
+      },
+    );
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 /**
@@ -27,18 +38,22 @@ function requestFailure(error: unknown, timeoutMs: number): string {
 export function httpSink(options: HttpSinkOptions): Target {
   const webhook = new Webhook(options.secret);
   const url = new URL(options.url);
+  // One connection kept open: the relay sends one event at a time per sink, in order.
+  const agent = new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: 1 });
   return {
     name: 'http',
     describe: `http ${url.origin}${url.pathname}`,
     ordered: true,
-    async deliver(item, signal) {
+    async deliver(item, stop) {
       const body = forwardJson(item.event);
       const at = new Date(options.clock.now());
-      let response: Response;
+      const timeout = AbortSignal.timeout(options.timeoutMs);
+      let status: number;
       try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers: {
+        status = await post(
+          url,
+          agent,
+          {
             'content-type': 'application/json',
             'user-agent': `ine-webhooks/${VERSION}`,
             'webhook-id': item.event.id,
@@ -46,15 +61,18 @@ export function httpSink(options: HttpSinkOptions): Target {
             'webhook-signature': webhook.sign(item.event.id, at, body),
           },
           body,
-          redirect: 'manual',
-          signal: AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]),
-        });
-        // The answer's body is not needed (and never logged): release the connection.
-        await response.body?.cancel();
+          AbortSignal.any([stop, timeout]),
+        );
       } catch (error) {
-        throw new DeliveryError(requestFailure(error, options.timeoutMs));
+        // Said without the URL's query, a secret or the payload.
+        if (timeout.aborted) throw new DeliveryError(`no answer within ${options.timeoutMs} ms`);
+        if (stop.aborted) throw new DeliveryError('stopped while in flight');
+        throw new DeliveryError(`request failed: ${(error as { code?: string }).code ?? 'error'}`);
       }
-      if (response.status < 200 || response.status > 299) throw new DeliveryError(`answered HTTP ${response.status}`);
+      if (status < 200 || status > 299) throw new DeliveryError(`answered HTTP ${status}`);
+    },
+    async close() {
+      agent.destroy();
     },
   };
 }

@@ -30,6 +30,9 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
+/** A poke (new events stored) is answered this much later, so a burst of commits makes one look. */
+const POKE_GATHER_MS = 20;
+
 /** The first retry comes after about this long; each failure doubles it, up to FORWARD_BACKOFF_MAX_MS. */
 export const BACKOFF_BASE_MS = 1000;
 
@@ -57,17 +60,21 @@ export function startRelay(options: RelayOptions): Relay {
   const random = options.random ?? Math.random;
   const aborter = new AbortController();
   let stopping = false;
-  const wakers = new Set<() => void>();
+  /** Sleeping loops: each wake function, and whether a poke may wake it (stop wakes all). */
+  const wakers = new Map<() => void, boolean>();
+  /** Until when this process holds each sink's lease (as far as it knows). */
+  const leases = new Map<string, number>();
 
-  const sleep = () =>
+  /** Waits `ms`; a poke (something new was stored) ends the wait early only when `pokable`. */
+  const sleep = (ms: number, pokable: boolean) =>
     new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
         wakers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, pollMs);
-      wakers.add(wake);
+      const timer = setTimeout(wake, ms);
+      wakers.set(wake, pokable);
     });
 
   const fail = async (target: Target, item: OutboxItem, delivered: string[], error: unknown) => {
@@ -84,31 +91,42 @@ export function startRelay(options: RelayOptions): Relay {
       delivered,
       failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park },
     });
+    return park ? undefined : now + retryInMs;
   };
 
-  /** One look at a target's queue; true when something was delivered (look again at once). */
-  const drainOnce = async (target: Target): Promise<boolean> => {
+  /**
+   * One look at a target's queue: `progress` when something was delivered (look again at once);
+   * `retryAt` when an ordered queue's head failed and nothing behind it may go before then.
+   */
+  const drainOnce = async (target: Target): Promise<{ progress: boolean; retryAt?: number | undefined }> => {
     let now = clock.now();
-    if ((await outbox.due(target.name, now, 1, target.ordered)).length === 0) return false;
-    if (!(await outbox.lease(target.name, owner, now, now + leaseMs))) return false;
-    let leasedUntil = now + leaseMs;
-    // Read after taking the lease: the previous holder may have delivered some meanwhile.
-    const items = await outbox.due(target.name, now, batch, target.ordered);
+    /** Takes or renews the lease when less than `margin` of it is left; false when another process holds it. */
+    const holdLease = async () => {
+      if ((leases.get(target.name) ?? 0) - now >= margin) return true;
+      const taken = await outbox.lease(target.name, owner, now, now + leaseMs);
+      leases.set(target.name, taken ? now + leaseMs : 0);
+      return taken;
+    };
+    let items: OutboxItem[];
+    if ((leases.get(target.name) ?? 0) - now >= margin) items = await outbox.due(target.name, now, batch, target.ordered);
+    else {
+      if ((await outbox.due(target.name, now, 1, target.ordered)).length === 0) return { progress: false };
+      if (!(await holdLease())) return { progress: false };
+      // Read after taking the lease: the previous holder may have delivered some meanwhile.
+      items = await outbox.due(target.name, now, batch, target.ordered);
+    }
     const delivered: string[] = [];
     let progress = false;
     for (const item of items) {
       if (stopping) break;
       now = clock.now();
-      if (leasedUntil - now < margin) {
-        if (!(await outbox.lease(target.name, owner, now, now + leaseMs))) break;
-        leasedUntil = now + leaseMs;
-      }
+      if (!(await holdLease())) break;
       try {
         await target.deliver(item, aborter.signal);
       } catch (error) {
         if (stopping) break;
-        await fail(target, item, delivered.splice(0), error);
-        if (target.ordered) return progress;
+        const retryAt = await fail(target, item, delivered.splice(0), error);
+        if (target.ordered) return { progress, retryAt };
         continue;
       }
       delivered.push(item.seq);
@@ -116,15 +134,15 @@ export function startRelay(options: RelayOptions): Relay {
       options.onDelivered?.(target.name);
     }
     if (delivered.length > 0) await outbox.settle(target.name, { delivered });
-    return progress;
+    return { progress };
   };
 
   let outboxDown = false;
   const loop = async (target: Target) => {
     while (!stopping) {
-      let progress = false;
+      let look: Awaited<ReturnType<typeof drainOnce>> = { progress: false };
       try {
-        progress = await drainOnce(target);
+        look = await drainOnce(target);
         if (outboxDown) logger.info({ sink: target.name }, 'forwarding resumed: the outbox is readable again');
         outboxDown = false;
       } catch (error) {
@@ -133,24 +151,35 @@ export function startRelay(options: RelayOptions): Relay {
           logger.warn({ sink: target.name, reason: (error as Error).message }, 'forwarding paused: the outbox is unavailable');
         outboxDown = true;
       }
-      if (!progress && !stopping) await sleep();
+      if (look.progress || stopping) continue;
+      // A head waiting for its retry holds the queue back: new events need not wake the loop.
+      if (look.retryAt !== undefined) await sleep(Math.min(Math.max(look.retryAt - clock.now(), pollMs), options.backoffMaxMs), false);
+      else await sleep(pollMs, true);
     }
+    leases.delete(target.name);
     await outbox.release(target.name, owner).catch(() => undefined);
   };
 
+  let poked: NodeJS.Timeout | undefined;
   const loops = options.targets.map(loop);
   if (options.targets.length > 0) {
     logger.info({ sinks: options.targets.map((t) => t.describe), relay: owner }, 'forwarding to sinks');
   }
   return {
     poke() {
-      for (const wake of [...wakers]) wake();
+      // Commits come in bursts: one look a moment later takes them together.
+      if (poked) return;
+      poked = setTimeout(() => {
+        poked = undefined;
+        for (const [wake, pokable] of [...wakers]) if (pokable) wake();
+      }, POKE_GATHER_MS);
     },
     async stop() {
       if (stopping) return;
       stopping = true;
+      clearTimeout(poked);
       aborter.abort();
-      for (const wake of [...wakers]) wake();
+      for (const wake of [...wakers.keys()]) wake();
       await Promise.all(loops);
       await Promise.all(options.targets.map((t) => t.close?.()));
     },

@@ -208,7 +208,6 @@ export const MIGRATIONS: readonly Migration[] = [
         last_error      TEXT,
         PRIMARY KEY (sink, seq)
       ) WITHOUT ROWID;
-      CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
       CREATE TABLE sinks (
         name          TEXT PRIMARY KEY,
         delivered     INTEGER NOT NULL DEFAULT 0,
@@ -230,7 +229,6 @@ export const MIGRATIONS: readonly Migration[] = [
         last_error      TEXT,
         PRIMARY KEY (sink, seq)
       );
-      CREATE INDEX outbox_due ON outbox (sink, state, next_attempt_at);
       CREATE TABLE sinks (
         name          TEXT PRIMARY KEY,
         delivered     BIGINT NOT NULL DEFAULT 0,
