@@ -38,6 +38,15 @@ describe('deploy/compose.yaml (static checks)', () => {
     expect(services.postgres!.healthcheck.test).toContain('pg_isready');
   });
 
+  it('offers NATS JetStream as an option (profile nats), with its data on a volume', () => {
+    const nats = services.nats!;
+    expect(nats.profiles).toEqual(['nats']);
+    expect(nats.command).toEqual(expect.arrayContaining(['-js', '-sd', '/data']));
+    expect(nats.volumes).toEqual(['nats-data:/data']);
+    expect(Object.keys(compose.volumes as object)).toContain('nats-data');
+    expect(nats.ports[0]).toMatch(/^127\.0\.0\.1:4222:4222$/);
+  });
+
   it('runs a migrate command that the build produces', () => {
     const [node, script, command] = services.migrate!.command;
     expect([node, command]).toEqual(['node', 'migrate']);
