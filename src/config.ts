@@ -22,6 +22,12 @@ export interface ForwardConfig {
   maxAgeMs: number;
 }
 
+/** The follow-up fetches from the vendors' APIs (each off unless fully configured). */
+export interface FetchConfig {
+  incode: { apiUrl: string; apiKey: string; email: string; password: string } | undefined;
+  veriff: { apiUrl: string; apiKey: string; secret: string; reconcileAfterMs: number } | undefined;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   host: string;
@@ -45,6 +51,7 @@ export interface Config {
   store: { batchMax: number; migrateOnStart: boolean };
   postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   forward: ForwardConfig;
+  fetch: FetchConfig;
   veriff: { secrets: string[]; allowedIps: string[] };
   incode: {
     headerName: string | undefined;
@@ -281,6 +288,13 @@ const envSchema = z.object({
       )
       .default('ine'),
   ),
+  INCODE_API_URL: httpUrl,
+  INCODE_API_KEY: optionalText,
+  INCODE_EXECUTIVE_EMAIL: optionalText,
+  INCODE_EXECUTIVE_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
+  VERIFF_API_URL: httpUrl,
+  VERIFF_API_KEY: optionalText,
+  VERIFF_RECONCILE_AFTER_SECONDS: integer(3600, 1, 7 * 86_400),
   VERIFF_SHARED_SECRET: list('secret'),
   VERIFF_ALLOWED_IPS: cidrList,
   INCODE_HEADER_NAME: optionalText,
@@ -354,6 +368,24 @@ export function loadConfig(env: Env): Config {
       problems.push('FORWARD_URL: required when FORWARD_SECRET is set (where events are forwarded)');
     }
   }
+  /** A fetcher is on when any of its settings is set; then every one of them is required. */
+  const allOrNone = (what: string, required: (keyof typeof envSchema.shape)[], isSet: (key: keyof typeof envSchema.shape) => boolean) => {
+    if (!valid(...required)) return;
+    const given = required.filter(isSet);
+    if (given.length > 0 && given.length < required.length) {
+      const missing = required.filter((k) => !isSet(k));
+      problems.push(`${missing.join(', ')}: required for ${what} (${given.join(', ')} ${given.length === 1 ? 'is' : 'are'} set)`);
+    }
+  };
+  const isSet = (key: keyof typeof envSchema.shape) => {
+    const value = e[key];
+    return Array.isArray(value) ? value.length > 0 : value !== undefined;
+  };
+  allOrNone('the Incode score fetch', ['INCODE_API_URL', 'INCODE_API_KEY', 'INCODE_EXECUTIVE_EMAIL', 'INCODE_EXECUTIVE_PASSWORD'], isSet);
+  // The reconciliation signs with the integration's shared secret: set already for the webhooks.
+  allOrNone('the Veriff decision reconciliation', ['VERIFF_API_URL', 'VERIFF_API_KEY', 'VERIFF_SHARED_SECRET'], (key) =>
+    key === 'VERIFF_SHARED_SECRET' ? (isSet('VERIFF_API_URL') || isSet('VERIFF_API_KEY') ? isSet(key) : false) : isSet(key),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -385,6 +417,24 @@ export function loadConfig(env: Env): Config {
       backoffMaxMs: e.FORWARD_BACKOFF_MAX_MS,
       maxAttempts: e.FORWARD_MAX_ATTEMPTS,
       maxAgeMs: e.FORWARD_MAX_AGE,
+    },
+    fetch: {
+      incode:
+        e.INCODE_API_URL !== undefined &&
+        e.INCODE_API_KEY !== undefined &&
+        e.INCODE_EXECUTIVE_EMAIL !== undefined &&
+        e.INCODE_EXECUTIVE_PASSWORD !== undefined
+          ? { apiUrl: e.INCODE_API_URL, apiKey: e.INCODE_API_KEY, email: e.INCODE_EXECUTIVE_EMAIL, password: e.INCODE_EXECUTIVE_PASSWORD }
+          : undefined,
+      veriff:
+        e.VERIFF_API_URL !== undefined && e.VERIFF_API_KEY !== undefined && e.VERIFF_SHARED_SECRET.length > 0
+          ? {
+              apiUrl: e.VERIFF_API_URL,
+              apiKey: e.VERIFF_API_KEY,
+              secret: e.VERIFF_SHARED_SECRET[0]!,
+              reconcileAfterMs: e.VERIFF_RECONCILE_AFTER_SECONDS * 1000,
+            }
+          : undefined,
     },
     veriff: { secrets: e.VERIFF_SHARED_SECRET, allowedIps: e.VERIFF_ALLOWED_IPS },
     incode: {

@@ -8,7 +8,7 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore } from './store/open-store.js';
-import { forwardTargets, routeToAll } from './forward/forward-targets.js';
+import { outboxRouting, outboxTargets } from './forward/outbox-targets.js';
 import { startRelay } from './forward/relay.js';
 import { sinksReport } from './forward/sinks-report.js';
 
@@ -53,7 +53,6 @@ function close(server: Server, graceMs: number): Promise<void> {
 /** config → store → apps → listeners; used by main.ts and the demo. */
 export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
   const metrics = createMetrics(config.databaseUrl ? 'postgres' : 'sqlite');
-  const targets = forwardTargets(config.forward, clock);
   let poke = () => {};
   const store = await openStore(config, clock, logger, {
     // A commit may have queued events: the relay looks at once instead of at its next poll.
@@ -61,8 +60,9 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
       metrics.observeCommit(stats);
       poke();
     },
-    routing: routeToAll(targets),
+    routing: outboxRouting(config),
   });
+  const targets = outboxTargets(config, clock, store);
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   const app = buildApp({ config, store, logger, clock, metrics });
   const admin = buildAdminApp({ config, store, logger, metrics, sinks: targets, clock });

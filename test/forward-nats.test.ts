@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { routeToAll } from '../src/forward/forward-targets.js';
 import { natsSink, natsSubject } from '../src/forward/nats-sink.js';
 import { startRelay } from '../src/forward/relay.js';
 import type { Target } from '../src/forward/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { captureLogs, manualClock, tempDir } from './helpers/harness.js';
+import { routeTo } from './helpers/forward-receiver.js';
 import { deleteStream, NATS_URL, natsAvailable, readStream } from './helpers/nats.js';
 import { newEvent } from './helpers/store-contract.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -35,7 +35,7 @@ describe.skipIf(!natsAvailable)('forwarding to NATS JetStream (real server)', ()
     prefix = `test.${name}`;
     tmp = tempDir();
     sink = natsSink({ url: NATS_URL, stream, subjectPrefix: prefix, timeoutMs: 2000 });
-    store = await openSqliteStore({ dataDir: tmp.dir, batchMax: 64, clock, routing: routeToAll([sink]) });
+    store = await openSqliteStore({ dataDir: tmp.dir, batchMax: 64, clock, routing: routeTo(sink.name) });
   });
   afterEach(async () => {
     await store.close();

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startRelay, backoffMs, type Relay } from '../src/forward/relay.js';
 import { httpSink } from '../src/forward/http-sink.js';
-import { routeToAll } from '../src/forward/forward-targets.js';
 import { sinksReport } from '../src/forward/sinks-report.js';
 import type { Target } from '../src/forward/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { FORWARD_SECRET, startForwardReceiver, type ForwardReceiver } from './helpers/forward-receiver.js';
+import { FORWARD_SECRET, routeTo, startForwardReceiver, type ForwardReceiver } from './helpers/forward-receiver.js';
 import { captureLogs, manualClock, tempDir } from './helpers/harness.js';
 import { createSchema, postgresAvailable } from './helpers/postgres.js';
 import { newEvent } from './helpers/store-contract.js';
@@ -19,7 +18,7 @@ const backends = [
   {
     name: 'sqlite',
     skip: false,
-    async open(clock: Clock, routing: ReturnType<typeof routeToAll>) {
+    async open(clock: Clock, routing: ReturnType<typeof routeTo>) {
       const tmp = tempDir();
       const store = await openSqliteStore({ dataDir: tmp.dir, batchMax: 64, clock, routing });
       return { store, drop: async () => tmp.remove() };
@@ -28,7 +27,7 @@ const backends = [
   {
     name: 'postgres',
     skip: !postgresAvailable,
-    async open(clock: Clock, routing: ReturnType<typeof routeToAll>) {
+    async open(clock: Clock, routing: ReturnType<typeof routeTo>) {
       const schema = await createSchema();
       const store = await openPostgresStore({
         url: schema.url,
@@ -90,7 +89,7 @@ for (const backend of backends) {
       clock = manualClock(Date.now());
       ({ logger, logs } = captureLogs());
       sink = httpSink({ url: receiver.url, secret: FORWARD_SECRET, timeoutMs: 500, clock });
-      ({ store, drop } = await backend.open(clock, routeToAll([sink])));
+      ({ store, drop } = await backend.open(clock, routeTo(sink.name)));
       relay = undefined;
     });
     afterEach(async () => {

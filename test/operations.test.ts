@@ -173,8 +173,8 @@ describe('session views', () => {
     expect(
       res.body.sessions.map((s: { sessionId: string; state: unknown; events: unknown[] }) => [s.sessionId, s.state, s.events.length]),
     ).toEqual([
-      ['V-1', state({ veriff: 'invalid' }), 1],
-      ['I-1', state({ incode: 'FINISHED' }), 2],
+      ['V-1', { ...state({ veriff: 'invalid' }), incodeScore: null }, 1],
+      ['I-1', { ...state({ incode: 'FINISHED' }), incodeScore: null }, 2],
     ]);
     const missing = await admin(h, '/sessions');
     expect(missing.status).toBe(400);

@@ -225,7 +225,7 @@ describe('Veriff: every webhook kind at one URL, classified by shape', () => {
     await send(registry('attempt-1', '2026-11-20T14:10:00.000Z', false));
     await send(decision({ id: 's-order', status: 'approved', decisionTime: '2026-11-20T15:01:00Z' }));
     const view = await sessionById(h.store, 's-order');
-    expect(view?.state).toEqual({ veriff: 'valid', veriffDecision: 'approved', incode: null });
+    expect(view?.state).toEqual({ veriff: 'valid', veriffDecision: 'approved', incode: null, incodeScore: null });
     expect(view?.events.map((e) => e.type)).toEqual(['ine_registry', 'ine_registry', 'decision']);
   });
 

@@ -13,6 +13,15 @@ function printSession(ctx: CliContext, view: SessionView): void {
   ctx.out(
     `  Veriff INE registry: ${view.state.veriff ?? none}    Veriff decision: ${view.state.veriffDecision ?? none}    Incode INE scraping: ${view.state.incode ?? none}`,
   );
+  const score = view.state.incodeScore;
+  if (score) {
+    const modules = Object.entries(score.modules).map(([name, status]) => `${name} ${status}`);
+    ctx.out(`  Incode score: ${score.status ?? 'no overall status'}${modules.length > 0 ? ` (${modules.join(', ')})` : ''}`);
+  }
+  for (const q of view.queued) {
+    const what = q.state === 'parked' ? `parked after ${q.attempts} attempt(s)` : `pending, next attempt ${shortTime(q.nextAttemptAt)}`;
+    ctx.out(`  ${q.sink} for ${q.type} ${q.eventId.slice(0, 12)}…: ${what}${q.lastError ? ` (last: ${q.lastError})` : ''}`);
+  }
   const rows = view.events.map((e) => [
     shortTime(e.receivedAt),
     e.provider,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
-import { forwardTargets } from '../forward/forward-targets.js';
+import { outboxTargets } from '../forward/outbox-targets.js';
 import { sinksReport } from '../forward/sinks-report.js';
 import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable } from './table.js';
@@ -19,7 +19,8 @@ export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<num
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
   const store = await openStoreForReading(ctx.config);
   try {
-    const configured = forwardTargets(ctx.config.forward, systemClock);
+    // Built for their names and descriptions: the command reads their queues, it never sends.
+    const configured = outboxTargets(ctx.config, systemClock, store);
     const [sinks, parked] = await Promise.all([sinksReport(store.outbox, configured, systemClock.now()), store.outbox.parked({ limit })]);
     if (values.json || !ctx.isTty) {
       ctx.out(JSON.stringify({ sinks, parked }));

@@ -53,6 +53,7 @@ export function natsSink(options: NatsSinkOptions): Target {
   return {
     name: 'nats',
     describe: `nats ${options.url} stream ${options.stream} subjects ${options.subjectPrefix}.>`,
+    verb: 'forwarding',
     ordered: true,
     async deliver(item) {
       const { js } = await connection();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxItem } from '../store/event-store.js';
-import { failureText, type Target } from './target.js';
+import { failureText, RetryLater, type Target } from './target.js';
 
 export interface RelayOptions {
   outbox: Outbox;
@@ -77,19 +77,27 @@ export function startRelay(options: RelayOptions): Relay {
       wakers.set(wake, pokable);
     });
 
+  /**
+   * Records an attempt that did not deliver (with `delivered`, those before it) and when to try
+   * again; returns that time, or undefined when the item is now parked. RetryLater (the answer is
+   * not there yet) is not a failure: it counts toward the item's age limit only.
+   */
   const fail = async (target: Target, item: OutboxItem, delivered: string[], error: unknown) => {
     const now = clock.now();
     const attempt = item.attempts + 1;
+    const later = error instanceof RetryLater;
     const reason = failureText(error);
-    const park = attempt >= options.maxAttempts || now - item.queuedAt >= options.maxAgeMs;
-    const retryInMs = backoffMs(attempt, options.backoffMaxMs, random);
-    options.onFailed?.(target.name);
+    const tooOld = now - item.queuedAt >= (target.maxAgeMs ?? options.maxAgeMs);
+    const park = tooOld || (!later && attempt >= options.maxAttempts);
+    const retryInMs = later ? error.delayMs : backoffMs(attempt, options.backoffMaxMs, random);
     const line = { sink: target.name, eventId: item.event.id, seq: item.seq, attempt, reason };
-    if (park) logger.error({ ...line, parked: true }, 'forwarding failed; parked (ine-webhooks redrive sends it again)');
-    else logger.warn({ ...line, retryInMs }, 'forwarding failed; will retry');
+    if (!later) options.onFailed?.(target.name);
+    if (park) logger.error({ ...line, parked: true }, `${target.verb} failed; parked (ine-webhooks redrive sends it again)`);
+    else if (later) logger.info({ ...line, retryInMs }, `${target.verb}: not ready yet; will look again`);
+    else logger.warn({ ...line, retryInMs }, `${target.verb} failed; will retry`);
     await outbox.settle(target.name, {
       delivered,
-      failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park },
+      failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park, failure: !later },
     });
     return park ? undefined : now + retryInMs;
   };
@@ -117,24 +125,30 @@ export function startRelay(options: RelayOptions): Relay {
     }
     const delivered: string[] = [];
     let progress = false;
-    for (const item of items) {
-      if (stopping) break;
-      now = clock.now();
-      if (!(await holdLease())) break;
-      try {
-        await target.deliver(item, aborter.signal);
-      } catch (error) {
-        if (stopping) break;
-        const retryAt = await fail(target, item, delivered.splice(0), error);
-        if (target.ordered) return { progress, retryAt };
-        continue;
+    let retryAt: number | undefined;
+    let next = 0;
+    // Ordered: one item at a time, stopping at a failure. Unordered: `concurrency` at once.
+    const lane = async () => {
+      while (next < items.length && !stopping && retryAt === undefined) {
+        const item = items[next++]!;
+        now = clock.now();
+        if (!(await holdLease())) return;
+        try {
+          await target.deliver(item, aborter.signal);
+        } catch (error) {
+          if (stopping) return;
+          const at = await fail(target, item, delivered.splice(0), error);
+          if (target.ordered) retryAt = at ?? clock.now();
+          continue;
+        }
+        delivered.push(item.seq);
+        progress = true;
+        options.onDelivered?.(target.name);
       }
-      delivered.push(item.seq);
-      progress = true;
-      options.onDelivered?.(target.name);
-    }
+    };
+    await Promise.all(Array.from({ length: target.ordered ? 1 : (target.concurrency ?? 1) }, lane));
     if (delivered.length > 0) await outbox.settle(target.name, { delivered });
-    return { progress };
+    return { progress, retryAt: target.ordered && !progress ? retryAt : undefined };
   };
 
   let outboxDown = false;

@@ -9,8 +9,14 @@ export interface Target {
   name: string;
   /** What it is, for the operator (`http https://example.com/hooks`); never a secret. */
   describe: string;
+  /** How its log lines name an attempt: `forwarding` for sinks, `fetching the Incode score`, ... */
+  verb: string;
   /** Ordered targets get their items strictly in seq order: a failing item holds back the next ones. */
   ordered: boolean;
+  /** Unordered targets: attempts in flight at once (default 1). */
+  concurrency?: number;
+  /** How long an item may wait before it is parked, instead of FORWARD_MAX_AGE. */
+  maxAgeMs?: number;
   deliver(item: OutboxItem, signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }
@@ -18,6 +24,17 @@ export interface Target {
 /** A failed delivery, said without any part of the payload or of a secret (it is logged and stored). */
 export class DeliveryError extends Error {
   override name = 'DeliveryError';
+}
+
+/** Not a failure: what was asked for is not there yet (a decision not made); look again after `delayMs`. */
+export class RetryLater extends DeliveryError {
+  override name = 'RetryLater';
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
 }
 
 /** The reason of a failure as it may be logged and stored: DeliveryError's own text, else the error's code or kind. */

@@ -1,5 +1,6 @@
 import { vendorInstant } from './vendor-instant.js';
 import { MAX_PAGE_BYTES, type EventStore, type StoredEvent } from '../store/event-store.js';
+import { incodeScoreSummary, type IncodeScoreSummary } from './incode-score-summary.js';
 
 export type VeriffState = 'valid' | 'invalid' | 'error' | 'unknown';
 export type IncodeState = 'IN_PROGRESS' | 'FINISHED';
@@ -12,7 +13,26 @@ export interface SessionView {
    * null: nothing of that kind yet. `veriff`: the INE registry result; `veriffDecision`: the
    * status of Veriff's decision (approved, declined, ...); `incode`: the INE scraping progress.
    */
-  state: { veriff: VeriffState | null; veriffDecision: string | null; incode: IncodeState | null };
+  state: {
+    veriff: VeriffState | null;
+    veriffDecision: string | null;
+    incode: IncodeState | null;
+    /** The newest score fetched from Incode's API: its overall status and the modules' statuses. */
+    incodeScore: IncodeScoreSummary | null;
+  };
+  /**
+   * Where this session's events are still queued: a sink not yet reached, a follow-up fetch
+   * (`incode-score`, `veriff-decision`) pending or parked. Empty when everything is done.
+   */
+  queued: {
+    sink: string;
+    eventId: string;
+    type: string;
+    state: 'pending' | 'parked';
+    attempts: number;
+    nextAttemptAt: string;
+    lastError: string | null;
+  }[];
   /** In log order, up to about MAX_PAGE_BYTES of stored bodies (at least one). */
   events: StoredEvent[];
   /** Null when `events` holds them all; else the cursor to go on with (`GET /events?sessionId=…&after=`). */
@@ -40,7 +60,7 @@ function newestByVendorTime<E extends Pick<StoredEvent, 'seq' | 'vendorTime'>>(e
  */
 export function deriveState(
   events: readonly Pick<StoredEvent, 'seq' | 'provider' | 'type' | 'status' | 'vendorTime'>[],
-): SessionView['state'] {
+): Omit<SessionView['state'], 'incodeScore'> {
   const incode = events.filter((e) => e.provider === 'incode' && e.type === 'ine_scraping');
   const registry = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'ine_registry'));
   const decision = newestByVendorTime(events.filter((e) => e.provider === 'veriff' && e.type === 'decision'));
@@ -54,7 +74,7 @@ export function deriveState(
 }
 
 /** What a session's state is derived from: every event's kind, status and times, not its body. */
-type Summary = Pick<StoredEvent, 'seq' | 'provider' | 'type' | 'status' | 'vendorTime' | 'reference'>;
+type Summary = Pick<StoredEvent, 'id' | 'seq' | 'provider' | 'type' | 'status' | 'vendorTime' | 'reference'>;
 
 /**
  * One session: its state and references from all its events, and the events themselves up to
@@ -66,11 +86,15 @@ async function readSession(store: EventStore, sessionId: string, budget: number)
   const events: StoredEvent[] = [];
   let bytes = 0;
   let next: string | null = null;
+  /** The newest fetched score (in log order), read for its modules. */
+  let score: StoredEvent | undefined;
   for (let after: string | undefined; ;) {
     const page = await store.listEvents({ sessionId, after, limit: 1000 });
     if (page.items.length === 0) break;
     for (const e of page.items) {
+      if (e.provider === 'incode' && e.type === 'score') score = e;
       summaries.push({
+        id: e.id,
         seq: e.seq,
         provider: e.provider,
         type: e.type,
@@ -87,10 +111,21 @@ async function readSession(store: EventStore, sessionId: string, budget: number)
     after = page.next!;
   }
   if (summaries.length === 0) return null;
+  const bySeq = new Map(summaries.map((e) => [e.seq, e]));
+  const queued = (await store.outbox.queuedFor([...bySeq.keys()])).map((q) => ({
+    sink: q.sink,
+    eventId: bySeq.get(q.seq)!.id,
+    type: bySeq.get(q.seq)!.type,
+    state: q.state,
+    attempts: q.attempts,
+    nextAttemptAt: new Date(q.nextAttemptAt).toISOString(),
+    lastError: q.lastError,
+  }));
   return {
     sessionId,
     references: [...new Set(summaries.map((e) => e.reference).filter((r): r is string => r !== null))],
-    state: deriveState(summaries),
+    state: { ...deriveState(summaries), incodeScore: score ? incodeScoreSummary(score.payload) : null },
+    queued,
     events,
     next,
   };

@@ -113,7 +113,8 @@ export interface OutboxItem {
 /** What a relay tells the outbox after trying items: the delivered ones, and at most one failure. */
 export interface OutboxSettlement {
   delivered: string[];
-  failed?: { seq: string; error: string; at: number; nextAttemptAt: number; park: boolean } | undefined;
+  /** `failure`: counted as one (a RetryLater is not: it only reschedules). */
+  failed?: { seq: string; error: string; at: number; nextAttemptAt: number; park: boolean; failure: boolean } | undefined;
 }
 
 export interface SinkStats {
@@ -126,6 +127,16 @@ export interface SinkStats {
   oldestPendingAt: number | null;
   lastError: string | null;
   lastErrorAt: number | null;
+}
+
+/** An event still queued somewhere: a sink or a follow-up fetch, pending or parked. */
+export interface QueuedItem {
+  sink: string;
+  seq: string;
+  state: 'pending' | 'parked';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
 }
 
 export interface ParkedItem {
@@ -157,6 +168,8 @@ export interface Outbox {
   due(sink: string, now: number, limit: number, ordered: boolean): Promise<OutboxItem[]>;
   settle(sink: string, settlement: OutboxSettlement): Promise<void>;
   stats(): Promise<SinkStats[]>;
+  /** Where these events are still queued (any sink), by seq. */
+  queuedFor(seqs: string[]): Promise<QueuedItem[]>;
   parked(query: { sink?: string | undefined; after?: string | undefined; limit: number }): Promise<Page<ParkedItem>>;
   /** Queues parked items again (all of a sink's, or one event's); returns how many. */
   redrive(query: { sink?: string | undefined; eventId?: string | undefined }, now: number): Promise<number>;

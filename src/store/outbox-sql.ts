@@ -113,6 +113,27 @@ export function toSinkStats(queues: QueueRow[], sinks: SinkRow[]): SinkStats[] {
   return [...byName.values()].sort((a, b) => a.sink.localeCompare(b.sink));
 }
 
+/** Every sink name the product queues for: the outbox's primary key (sink, seq) is looked up with both. */
+export const OUTBOX_SINKS = ['http', 'nats', 'incode-score', 'veriff-decision'];
+
+export type QueuedRow = {
+  sink: string;
+  seq: number | string;
+  state: 'pending' | 'parked';
+  attempts: number;
+  next_attempt_at: number | string;
+  last_error: string | null;
+};
+
+export const toQueuedItem = (r: QueuedRow) => ({
+  sink: r.sink,
+  seq: String(r.seq),
+  state: r.state,
+  attempts: r.attempts,
+  nextAttemptAt: Number(r.next_attempt_at),
+  lastError: r.last_error,
+});
+
 type ParkedRow = {
   sink: string;
   seq: number | string;

@@ -1,6 +1,16 @@
 import type pg from 'pg';
 import type { NewEvent, Outbox } from './event-store.js';
-import { OUTBOX_SQL, parkedCursor, toDueItems, toParkedPage, toSinkStats, type DueRow } from './outbox-sql.js';
+import {
+  OUTBOX_SINKS,
+  OUTBOX_SQL,
+  parkedCursor,
+  toDueItems,
+  toParkedPage,
+  toQueuedItem,
+  toSinkStats,
+  type DueRow,
+  type QueuedRow,
+} from './outbox-sql.js';
 
 /** Queues newly stored events, in the transaction that stored them: one statement for the batch. */
 export async function enqueuePostgres(client: pg.PoolClient, stored: { event: NewEvent; seq: string }[]): Promise<void> {
@@ -52,7 +62,7 @@ export function postgresOutbox(
           const failed = settlement.failed;
           if (failed) {
             await client.query(OUTBOX_SQL.fail, [sink, failed.seq, failed.error, failed.nextAttemptAt, failed.park ? 'parked' : 'pending']);
-            await client.query(OUTBOX_SQL.countFailure, [sink, failed.error, failed.at]);
+            if (failed.failure) await client.query(OUTBOX_SQL.countFailure, [sink, failed.error, failed.at]);
           }
           await client.query('COMMIT');
           client.release();
@@ -74,6 +84,16 @@ export function postgresOutbox(
         ),
       ),
     stats: () => read(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),
+    queuedFor: (seqs) =>
+      read(async () =>
+        (
+          await rows<QueuedRow>(
+            `SELECT sink, seq, state, attempts, next_attempt_at, last_error FROM outbox
+             WHERE sink = ANY($1::text[]) AND seq = ANY($2::bigint[]) ORDER BY seq, sink`,
+            [OUTBOX_SINKS, seqs],
+          )
+        ).map(toQueuedItem),
+      ),
     parked: (query) =>
       read(async () => {
         const [seq, sink] = parkedCursor(query.after);

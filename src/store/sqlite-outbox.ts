@@ -1,6 +1,17 @@
 import type Database from 'better-sqlite3';
 import type { NewEvent, Outbox, OutboxSettlement } from './event-store.js';
-import { OUTBOX_SQL, parkedCursor, sqliteParams, toDueItems, toParkedPage, toSinkStats, type DueRow } from './outbox-sql.js';
+import {
+  OUTBOX_SINKS,
+  OUTBOX_SQL,
+  parkedCursor,
+  sqliteParams,
+  toDueItems,
+  toParkedPage,
+  toQueuedItem,
+  toSinkStats,
+  type DueRow,
+  type QueuedRow,
+} from './outbox-sql.js';
 
 /** The outbox's writes on SQLite, run on the writing connection (the writer thread, or the CLI's redrive). */
 export function sqliteOutboxWrites(db: Database.Database) {
@@ -26,7 +37,7 @@ export function sqliteOutboxWrites(db: Database.Database) {
     const failed = settlement.failed;
     if (failed) {
       fail.run(sink, Number(failed.seq), failed.error, failed.nextAttemptAt, failed.park ? 'parked' : 'pending');
-      countFailure.run(sink, failed.error, failed.at);
+      if (failed.failure) countFailure.run(sink, failed.error, failed.at);
     }
   });
   return {
@@ -57,6 +68,10 @@ export function sqliteOutbox(
   const queues = db.prepare(OUTBOX_SQL.queues);
   const sinks = db.prepare(OUTBOX_SQL.sinks);
   const parked = db.prepare(OUTBOX_SQL.parked);
+  const queued = db.prepare(
+    `SELECT sink, seq, state, attempts, next_attempt_at, last_error FROM outbox
+     WHERE sink IN (SELECT value FROM json_each(?)) AND seq IN (SELECT value FROM json_each(?)) ORDER BY seq, sink`,
+  );
   return {
     lease: async (sink, owner, now, until) => (await write('lease', [sink, owner, now, until])) as boolean,
     release: async (sink, owner) => void (await write('release', [sink, owner])),
@@ -68,6 +83,8 @@ export function sqliteOutbox(
         return toDueItems(sink, rows, now, ordered);
       }),
     stats: () => read(() => toSinkStats(queues.all() as never[], sinks.all() as never[])),
+    queuedFor: (seqs) =>
+      read(() => (queued.all(JSON.stringify(OUTBOX_SINKS), JSON.stringify(seqs.map(Number))) as QueuedRow[]).map(toQueuedItem)),
     parked: (query) =>
       read(() => {
         const [seq, sink] = parkedCursor(query.after);

@@ -2,6 +2,12 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
+/** A store's routing that queues every new event for the named sinks, due at once. */
+export const routeTo =
+  (...sinks: string[]) =>
+  (event: { receivedAt: string }) =>
+    sinks.map((sink) => ({ sink, notBefore: Date.parse(event.receivedAt) }));
+
 export const FORWARD_SECRET = `whsec_${Buffer.from('forward-signing-key-0123456789ab').toString('base64')}`;
 
 export interface Received {

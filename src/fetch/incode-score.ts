@@ -1,0 +1,136 @@
+import type { Clock } from '../clock.js';
+import { agentFor, httpRequest } from '../forward/http-request.js';
+import { DeliveryError, type Target } from '../forward/target.js';
+import { eventId } from '../providers/event-id.js';
+import { parseJsonBody } from '../providers/json-body.js';
+import { incodeScoreSummary } from '../sessions/incode-score-summary.js';
+import type { EventStore } from '../store/event-store.js';
+import { VERSION } from '../version.js';
+
+export interface IncodeScoreOptions {
+  apiUrl: string;
+  apiKey: string;
+  email: string;
+  password: string;
+  timeoutMs: number;
+  store: EventStore;
+  clock: Clock;
+}
+
+export const INCODE_SCORE_SINK = 'incode-score';
+/** Incode's executive tokens last about 24 hours: one older than this is renewed before use. */
+export const TOKEN_MAX_AGE_MS = 12 * 3_600_000;
+/** The largest score answer kept. */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+type ApiRequest = (
+  path: string,
+  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
+  stop: AbortSignal,
+) => ReturnType<typeof httpRequest>;
+
+/**
+ * The executive log-in token, shared: one log-in serves every fetch until the token is refused or
+ * old, and fetches that need a token at the same moment wait for the same log-in.
+ */
+function executiveTokens(options: IncodeScoreOptions, request: ApiRequest) {
+  let current: { token: Promise<string>; at: number; value?: string } | undefined;
+  let logins = 0;
+  const logIn = async (stop: AbortSignal) => {
+    const body = JSON.stringify({ email: options.email, password: options.password });
+    const answer = await request('/executive/log-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, stop);
+    if (answer.status !== 200) throw new DeliveryError(`Incode log-in answered HTTP ${answer.status}`);
+    const parsed = parseJsonBody(Buffer.from(answer.text));
+    const token = parsed.ok ? (parsed.value as { token?: unknown } | null)?.token : undefined;
+    if (typeof token !== 'string' || token === '') throw new DeliveryError('Incode log-in answered without a token');
+    return token;
+  };
+  return {
+    logins: () => logins,
+    get(stop: AbortSignal): Promise<string> {
+      if (current && options.clock.now() - current.at < TOKEN_MAX_AGE_MS) return current.token;
+      logins += 1;
+      const attempt: NonNullable<typeof current> = { at: options.clock.now(), token: logIn(stop) };
+      current = attempt;
+      attempt.token.then(
+        (token) => (attempt.value = token),
+        // A failed log-in is not kept: the next fetch logs in again.
+        () => current === attempt && (current = undefined),
+      );
+      return attempt.token;
+    },
+    /** The API refused this token: the next fetch logs in again, unless another fetch already did. */
+    refused(token: string): void {
+      if (current?.value === token) current = undefined;
+    },
+  };
+}
+
+/**
+ * Fetches Incode's INE result after a FINISHED notification: `GET /omni/get/score?id=<InterviewId>`
+ * with the executive token, stored whole as an Incode `score` event (status = overall.status),
+ * which is then forwarded like any other. A refused token is renewed once per attempt.
+ */
+export function incodeScoreTarget(options: IncodeScoreOptions): Target & { logins(): number } {
+  const base = new URL(options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
+  const agent = agentFor(base, 4);
+  const request: ApiRequest = (path, init, stop) =>
+    httpRequest(new URL(path.replace(/^\//, ''), base), {
+      method: init.method,
+      headers: { 'x-api-key': options.apiKey, 'api-version': '1.0', 'user-agent': `ine-webhooks/${VERSION}`, ...init.headers },
+      body: init.body,
+      agent,
+      timeoutMs: options.timeoutMs,
+      stop,
+      maxBytes: MAX_ANSWER_BYTES,
+    });
+  const tokens = executiveTokens(options, request);
+
+  return {
+    name: INCODE_SCORE_SINK,
+    describe: `incode score ${base.origin}${base.pathname}`,
+    verb: 'fetching the Incode score',
+    ordered: false,
+    concurrency: 4,
+    logins: tokens.logins,
+    async deliver(item, stop) {
+      const interviewId = item.event.sessionId;
+      if (interviewId === null) return; // cannot happen: a FINISHED event always has its InterviewId
+      let answer;
+      for (let attempt = 1; ; attempt += 1) {
+        const token = await tokens.get(stop);
+        answer = await request(
+          `/omni/get/score?id=${encodeURIComponent(interviewId)}`,
+          { method: 'GET', headers: { 'X-Incode-Hardware-Id': token } },
+          stop,
+        );
+        if ((answer.status === 401 || answer.status === 403) && attempt === 1) {
+          tokens.refused(token);
+          continue;
+        }
+        break;
+      }
+      if (answer.status !== 200) throw new DeliveryError(`Incode score answered HTTP ${answer.status}`);
+      const parsed = parseJsonBody(Buffer.from(answer.text));
+      if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
+        throw new DeliveryError('Incode score answered something other than a JSON object');
+      }
+      await options.store.append({
+        // The InterviewId and the whole answer: a fetch repeated (a redrive) is a duplicate.
+        id: eventId('incode', 'score', { InterviewId: interviewId, score: parsed.value }),
+        provider: 'incode',
+        type: 'score',
+        sessionId: interviewId,
+        reference: item.event.reference,
+        status: incodeScoreSummary(parsed.value).status,
+        vendorTime: null,
+        integration: 'score-api',
+        receivedAt: new Date(options.clock.now()).toISOString(),
+        rawBody: answer.text,
+      });
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}

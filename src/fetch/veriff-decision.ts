@@ -1,0 +1,103 @@
+import { signHmac } from '../auth/hmac.js';
+import type { Clock } from '../clock.js';
+import { agentFor, httpRequest } from '../forward/http-request.js';
+import { DeliveryError, RetryLater, type Target } from '../forward/target.js';
+import { eventId } from '../providers/event-id.js';
+import { parseJsonBody } from '../providers/json-body.js';
+import { classifyVeriff } from '../providers/veriff/classify.js';
+import type { EventStore } from '../store/event-store.js';
+import { VERSION } from '../version.js';
+
+export interface VeriffDecisionOptions {
+  apiUrl: string;
+  apiKey: string;
+  /** The integration's shared secret: the request is signed with the HMAC of the session id. */
+  secret: string;
+  /** The first look is this long after the `submitted` event (VERIFF_RECONCILE_AFTER_SECONDS). */
+  reconcileAfterMs: number;
+  timeoutMs: number;
+  store: EventStore;
+  clock: Clock;
+}
+
+export const VERIFF_DECISION_SINK = 'veriff-decision';
+/** Veriff keeps a session's decision to poll for this long; an undecided session is then parked. */
+export const VERIFF_POLL_DAYS = 7;
+/** "Not decided yet" is asked again after the reconcile delay, doubling, at most this far apart. */
+const MAX_POLL_INTERVAL_MS = 12 * 3_600_000;
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Reconciles a Veriff session whose decision webhook never came: queued with its `submitted`
+ * event, due VERIFF_RECONCILE_AFTER_SECONDS later. If a decision is stored by then, nothing is
+ * asked. Otherwise `GET /v1/sessions/<id>/decision` (x-auth-client, x-hmac-signature = HMAC of the
+ * session id): a decision is stored exactly as its webhook would be (same id: the late webhook is
+ * then a duplicate); `verification: null` is asked again later, up to Veriff's 7 days.
+ */
+export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
+  const base = new URL(options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
+  const agent = agentFor(base, 4);
+
+  const decided = async (sessionId: string) => {
+    for (let after: string | undefined; ;) {
+      const page = await options.store.listEvents({ provider: 'veriff', sessionId, after, limit: 1000 });
+      if (page.items.some((e) => e.type === 'decision')) return true;
+      if (page.items.length === 0) return false;
+      after = page.next!;
+    }
+  };
+
+  return {
+    name: VERIFF_DECISION_SINK,
+    describe: `veriff decisions ${base.origin}${base.pathname}`,
+    verb: 'reconciling the Veriff decision',
+    ordered: false,
+    concurrency: 4,
+    maxAgeMs: VERIFF_POLL_DAYS * 86_400_000,
+    async deliver(item, stop) {
+      const sessionId = item.event.sessionId;
+      if (sessionId === null || (await decided(sessionId))) return;
+      const answer = await httpRequest(new URL(`v1/sessions/${encodeURIComponent(sessionId)}/decision`, base), {
+        method: 'GET',
+        headers: {
+          'x-auth-client': options.apiKey,
+          'x-hmac-signature': signHmac(options.secret, sessionId),
+          'content-type': 'application/json',
+          'user-agent': `ine-webhooks/${VERSION}`,
+        },
+        agent,
+        timeoutMs: options.timeoutMs,
+        stop,
+        maxBytes: MAX_ANSWER_BYTES,
+      });
+      if (answer.status !== 200) throw new DeliveryError(`Veriff decision API answered HTTP ${answer.status}`);
+      const parsed = parseJsonBody(Buffer.from(answer.text));
+      const verification = parsed.ok ? (parsed.value as { verification?: unknown } | null)?.verification : undefined;
+      if (verification === null || verification === undefined) {
+        const wait = Math.min(MAX_POLL_INTERVAL_MS, options.reconcileAfterMs * 2 ** Math.min(item.attempts, 20));
+        throw new RetryLater('not decided yet', wait);
+      }
+      const classified = classifyVeriff(parsed.ok ? parsed.value : undefined);
+      if (!classified.ok || classified.event.type !== 'decision' || classified.event.sessionId !== sessionId) {
+        throw new DeliveryError("Veriff decision API answered something other than this session's decision");
+      }
+      const event = classified.event;
+      await options.store.append({
+        // The same id as the decision webhook: whichever arrives second is a duplicate.
+        id: eventId('veriff', event.type, event.dedupeMaterial),
+        provider: 'veriff',
+        type: event.type,
+        sessionId: event.sessionId,
+        reference: event.reference,
+        status: event.status,
+        vendorTime: event.vendorTime,
+        integration: 'decision-api',
+        receivedAt: new Date(options.clock.now()).toISOString(),
+        rawBody: answer.text,
+      });
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}

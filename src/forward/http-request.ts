@@ -1,0 +1,65 @@
+import http from 'node:http';
+import https from 'node:https';
+import { DeliveryError } from './target.js';
+
+export interface HttpAnswer {
+  status: number;
+  /** The answer's body as text, at most `maxBytes` (longer is an error: never read unbounded). */
+  text: string;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST';
+  headers: Record<string, string>;
+  body?: string;
+  agent: http.Agent;
+  timeoutMs: number;
+  /** Aborts the request (the service is stopping). */
+  stop: AbortSignal;
+  /** Most answer bytes kept; 0: the body is read and dropped. */
+  maxBytes: number;
+}
+
+/** A keep-alive agent for the URL's protocol, `sockets` connections at most. */
+export const agentFor = (url: URL, sockets: number): http.Agent =>
+  new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: sockets });
+
+/**
+ * One HTTP request with a deadline. A failure is a DeliveryError said without the URL's query, a
+ * secret or a body: `no answer within N ms`, `request failed: ECONNREFUSED`, ...
+ */
+export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpAnswer> {
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  try {
+    return await new Promise<HttpAnswer>((resolve, reject) => {
+      const headers = {
+        ...request.headers,
+        ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }),
+      };
+      const outgoing = (url.protocol === 'https:' ? https : http).request(
+        url,
+        { method: request.method, agent: request.agent, headers, signal: AbortSignal.any([request.stop, timeout]) },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= request.maxBytes) chunks.push(chunk);
+          });
+          response.on('error', reject);
+          response.on('end', () => {
+            if (size > request.maxBytes && request.maxBytes > 0) reject(new DeliveryError(`answer larger than ${request.maxBytes} bytes`));
+            else resolve({ status: response.statusCode!, text: Buffer.concat(chunks).toString('utf8') });
+          });
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(request.body);
+    });
+  } catch (error) {
+    if (error instanceof DeliveryError) throw error;
+    if (timeout.aborted) throw new DeliveryError(`no answer within ${request.timeoutMs} ms`);
+    if (request.stop.aborted) throw new DeliveryError('stopped while in flight');
+    throw new DeliveryError(`request failed: ${(error as { code?: string }).code ?? 'error'}`);
+  }
+}
