@@ -62,7 +62,8 @@ examples:
   ine-webhooks quarantine show 3f1c2a9e-…`,
   sinks: `usage: ine-webhooks ${SINKS_USAGE}
 
-Where stored events are forwarded (FORWARD_URL, NATS_URL) and how far along each sink is:
+Where stored events are forwarded (FORWARD_URL, NATS_URL) and the follow-up fetches
+(incode-score, veriff-decision), and how far along each is:
 delivered, pending, parked, the age of the oldest pending event, the last error; then the parked
 events (given up after FORWARD_MAX_ATTEMPTS or FORWARD_MAX_AGE). A table on a terminal, one JSON
 object when piped (or with --json).
@@ -77,7 +78,7 @@ examples:
   redrive: `usage: ine-webhooks ${REDRIVE_USAGE}
 
 Queues parked events again, from their first attempt: one event (--id) or every parked one
-(--all), for one sink (--sink http or nats) or for every sink. A running service sends them
+(--all), for one sink (--sink http, nats, incode-score or veriff-decision) or for every sink. A running service sends them
 within a second, ahead of newer events. Exit 1 when --id matched nothing parked.
 
 examples:

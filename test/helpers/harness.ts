@@ -11,6 +11,8 @@ import type { Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
+import { outboxRouting, outboxTargets } from '../../src/forward/outbox-targets.js';
+import { startRelay } from '../../src/forward/relay.js';
 
 export const VERIFF_SECRET = 'veriff-shared-secret-one';
 export const INCODE_HEADER_SECRET = 'incode-header-secret-0123456789';
@@ -93,11 +95,30 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   const clock = manualClock();
   const { logger, logs } = captureLogs();
   const metrics = createMetrics('sqlite');
+  let poke = () => {};
+  // Sinks and fetches, as the service runs them, when the settings turn them on.
+  const routing = outboxRouting(config);
   const store =
-    options.store ?? (await openSqliteStore({ dataDir: tmp.dir, batchMax: config.store.batchMax, clock, onCommit: metrics.observeCommit }));
+    options.store ??
+    (await openSqliteStore({
+      dataDir: tmp.dir,
+      batchMax: config.store.batchMax,
+      clock,
+      routing,
+      onCommit: (stats) => {
+        metrics.observeCommit(stats);
+        poke();
+      },
+    }));
+  const targets = routing ? outboxTargets(config, clock, store) : [];
+  const relay =
+    targets.length > 0
+      ? startRelay({ outbox: store.outbox, targets, clock, logger, ...config.forward, pollMs: 10, onFailed: metrics.forwardFailed })
+      : undefined;
+  poke = () => relay?.poke();
   return {
     app: buildApp({ config, store, logger, clock, metrics }),
-    admin: buildAdminApp({ config, store, logger, metrics }),
+    admin: buildAdminApp({ config, store, logger, metrics, sinks: targets, clock }),
     metrics,
     store,
     config,
@@ -105,6 +126,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
     clock,
     dataDir: tmp.dir,
     async close() {
+      await relay?.stop();
       await store.close();
       tmp.remove();
     },
