@@ -67,7 +67,7 @@ export async function startFakeVendorApis(veriffSecret: string) {
     };
     const incodeHeaders = req.headers['x-api-key'] === INCODE_API_KEY && req.headers['api-version'] === '1.0';
     if (req.method === 'POST' && url.pathname === '/executive/log-in') {
-      let creds: { email?: string; password?: string } = {};
+      let creds: { email?: string; password?: string };
       try {
         creds = JSON.parse(body);
       } catch {
