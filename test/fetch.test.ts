@@ -17,6 +17,7 @@ import {
 import { ADMIN_TOKEN, FULL_ENV, harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait-for.js';
 import { cli } from './helpers/cli.js';
+import { redriveCommand, sinksCommand } from '../src/cli/sinks.js';
 
 type Api = Awaited<ReturnType<typeof startFakeVendorApis>>;
 
@@ -144,6 +145,10 @@ describe("Incode score fetch (against a local fake of Incode's API)", () => {
     });
     await waitFor('settled', async () => (await sinkFigures(h, 'incode-score'))?.delivered === 6);
     expect((await admin(h, '/sessions/I-warn')).body.queued).toEqual([]);
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toMatch(/^ine_webhooks_forward_delivered_total\{sink="incode-score"\} 6$/m);
+    expect(metrics).toMatch(/^ine_webhooks_forward_pending\{sink="incode-score"\} 0$/m);
+    expect(metrics).toMatch(/^ine_webhooks_forward_parked\{sink="incode-score"\} 0$/m);
     const shown = cli({ DATA_DIR: h.dataDir }, 'show', 'I-warn');
     expect(shown.out).toContain('Incode score: WARN (idValidation OK, liveness OK, governmentValidation WARN)');
   });
@@ -191,8 +196,21 @@ describe("Incode score fetch (against a local fake of Incode's API)", () => {
       /incode-score for ine_scraping [0-9a-f]{12}…: parked after 2 attempt\(s\) \(last: no answer within 300 ms\)/,
     );
 
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toMatch(/^ine_webhooks_forward_parked\{sink="incode-score"\} 1$/m);
+    expect(metrics).toMatch(/^ine_webhooks_forward_failed_total\{sink="incode-score"\} 2$/m);
+    // The ops commands, in this process (their process-level behaviour is tested with the built service).
+    const lines: string[] = [];
+    const ctx = { config: h.config, out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), isTty: true };
+    expect(await sinksCommand(ctx, [])).toBe(0);
+    expect(lines.find((l) => l.startsWith('incode-score'))).toMatch(/^incode-score\s+0\s+0\s+1\s+-\s+no answer within 300 ms/);
+    expect(lines).toContain('parked (send again with: ine-webhooks redrive --id EVENT_ID, or --all):');
     api.scoreDelayMs = 0;
-    expect(await h.store.outbox.redrive({ sink: 'incode-score' }, h.clock.now())).toBe(1);
+    lines.length = 0;
+    expect(await redriveCommand(ctx, ['--sink', 'incode-score', '--all'])).toBe(0);
+    expect(lines).toEqual(['queued again: 1 parked item(s) (sink incode-score); a running service sends them within a second']);
+    // The command dates the redrive by the system clock; the test's service runs on its own.
+    h.clock.advance(Date.now() - h.clock.now() + 1000);
     await waitFor('fetched', async () => (await scores(h)).length === 1);
   });
 });

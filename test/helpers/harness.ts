@@ -13,6 +13,7 @@ import type { EventStore } from '../../src/store/event-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
 import { outboxRouting, outboxTargets } from '../../src/forward/outbox-targets.js';
 import { startRelay } from '../../src/forward/relay.js';
+import { sinksReport } from '../../src/forward/sinks-report.js';
 
 export const VERIFF_SECRET = 'veriff-shared-secret-one';
 export const INCODE_HEADER_SECRET = 'incode-header-secret-0123456789';
@@ -113,8 +114,18 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   const targets = routing ? outboxTargets(config, clock, store) : [];
   const relay =
     targets.length > 0
-      ? startRelay({ outbox: store.outbox, targets, clock, logger, ...config.forward, pollMs: 10, onFailed: metrics.forwardFailed })
+      ? startRelay({
+          outbox: store.outbox,
+          targets,
+          clock,
+          logger,
+          ...config.forward,
+          pollMs: 10,
+          onDelivered: metrics.forwardDelivered,
+          onFailed: metrics.forwardFailed,
+        })
       : undefined;
+  metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   poke = () => relay?.poke();
   return {
     app: buildApp({ config, store, logger, clock, metrics }),
