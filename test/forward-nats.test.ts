@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { natsSink, natsSubject } from '../src/forward/nats-sink.js';
-import { startRelay } from '../src/forward/relay.js';
 import type { Target } from '../src/forward/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { captureLogs, manualClock, tempDir } from './helpers/harness.js';
-import { routeTo } from './helpers/forward-receiver.js';
+import { routeTo, testRelay } from './helpers/forward-receiver.js';
 import { deleteStream, NATS_URL, natsAvailable, readStream } from './helpers/nats.js';
 import { newEvent } from './helpers/store-contract.js';
 import { waitFor } from './helpers/wait-for.js';
@@ -52,17 +51,7 @@ describe.skipIf(!natsAvailable)('forwarding to NATS JetStream (real server)', ()
     ];
     const stored = [];
     for (const e of events) stored.push(await store.append(e));
-    const relay = startRelay({
-      outbox: store.outbox,
-      targets: [sink],
-      clock,
-      logger,
-      timeoutMs: 2000,
-      backoffMaxMs: 1000,
-      maxAttempts: 20,
-      maxAgeMs: 3_600_000,
-      pollMs: 10,
-    });
+    const relay = testRelay({ outbox: store.outbox, targets: [sink], clock, logger }, { timeoutMs: 2000 });
     await waitFor('delivered', async () => (await store.outbox.stats())[0]?.delivered === 3);
     // A crash after the publish but before the outbox row was settled sends it again: JetStream drops it.
     await sink.deliver(
@@ -85,17 +74,7 @@ describe.skipIf(!natsAvailable)('forwarding to NATS JetStream (real server)', ()
     const { logger, logs } = captureLogs();
     const down = natsSink({ url: 'nats://127.0.0.1:1', stream, subjectPrefix: prefix, timeoutMs: 500 });
     await store.append(newEvent({ receivedAt: new Date(clock.now()).toISOString(), outbox: [{ sink: 'nats', notBefore: 0 }] }));
-    const relay = startRelay({
-      outbox: store.outbox,
-      targets: [down],
-      clock,
-      logger,
-      timeoutMs: 500,
-      backoffMaxMs: 1000,
-      maxAttempts: 20,
-      maxAgeMs: 3_600_000,
-      pollMs: 10,
-    });
+    const relay = testRelay({ outbox: store.outbox, targets: [down], clock, logger }, { timeoutMs: 500 });
     const line = await waitFor('a failure', () => logs.lines.find((l) => l.msg === 'forwarding failed; will retry'));
     await relay.stop();
     expect(line.reason).toMatch(/^NATS: /);

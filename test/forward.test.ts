@@ -6,7 +6,7 @@ import type { Target } from '../src/forward/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
-import { FORWARD_SECRET, routeTo, startForwardReceiver, type ForwardReceiver } from './helpers/forward-receiver.js';
+import { FORWARD_SECRET, routeTo, startForwardReceiver, testRelay, type ForwardReceiver } from './helpers/forward-receiver.js';
 import { captureLogs, manualClock, tempDir } from './helpers/harness.js';
 import { createSchema, postgresAvailable } from './helpers/postgres.js';
 import { newEvent } from './helpers/store-contract.js';
@@ -66,18 +66,7 @@ for (const backend of backends) {
     let logger: ReturnType<typeof captureLogs>['logger'];
 
     const start = (overrides: Partial<Parameters<typeof startRelay>[0]> = {}) => {
-      relay = startRelay({
-        outbox: store.outbox,
-        targets: [sink],
-        clock,
-        logger,
-        timeoutMs: 500,
-        backoffMaxMs: 1000,
-        maxAttempts: 20,
-        maxAgeMs: 3_600_000,
-        pollMs: 10,
-        ...overrides,
-      });
+      relay = testRelay({ outbox: store.outbox, targets: [sink], clock, logger }, overrides);
     };
     /** An event received now on the test's clock (its age decides parking). */
     const fresh = (overrides: Parameters<typeof newEvent>[0] = {}) =>
@@ -105,6 +94,8 @@ for (const backend of backends) {
       await store.append(events[3]!); // a redelivery
       start();
       await waitFor('30 deliveries', () => receiver.received.length >= 30);
+      // Stopping aborts an attempt in flight (sent again later): stop once all 30 are settled.
+      await waitFor('settled', async () => (await report()).delivered === 30);
       await relay!.stop();
       expect(receiver.forged).toBe(0);
       expect(receiver.received.map((r) => r.seq)).toEqual(stored.map((s) => Number(s.seq)).sort((a, b) => a - b));
@@ -204,17 +195,7 @@ for (const backend of backends) {
     });
 
     it('lets one relay at a time hold a sink: another one waits until the lease is released or expires', async () => {
-      const other = startRelay({
-        outbox: store.outbox,
-        targets: [sink],
-        clock,
-        logger,
-        timeoutMs: 500,
-        backoffMaxMs: 1000,
-        maxAttempts: 20,
-        maxAgeMs: 3_600_000,
-        pollMs: 10,
-      });
+      const other = testRelay({ outbox: store.outbox, targets: [sink], clock, logger });
       const now = clock.now();
       expect(await store.outbox.lease('http', 'someone-else', now, now + 60_000)).toBe(true);
       await store.append(fresh());

@@ -92,13 +92,17 @@ export function startRelay(options: RelayOptions): Relay {
     const retryInMs = later ? error.delayMs : backoffMs(attempt, options.backoffMaxMs, random);
     const line = { sink: target.name, eventId: item.event.id, seq: item.seq, attempt, reason };
     if (!later) options.onFailed?.(target.name);
-    if (park) logger.error({ ...line, parked: true }, `${target.verb} failed; parked (ine-webhooks redrive sends it again)`);
-    else if (later) logger.info({ ...line, retryInMs }, `${target.verb}: not ready yet; will look again`);
-    else logger.warn({ ...line, retryInMs }, `${target.verb} failed; will retry`);
-    await outbox.settle(target.name, {
-      delivered,
-      failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park, failure: !later },
-    });
+    try {
+      await outbox.settle(target.name, {
+        delivered,
+        failed: { seq: item.seq, error: reason, at: now, nextAttemptAt: now + retryInMs, park, failure: !later },
+      });
+    } finally {
+      // After the outbox says so (what the line says is what ops then see), and even if it could not.
+      if (park) logger.error({ ...line, parked: true }, `${target.verb} failed; parked (ine-webhooks redrive sends it again)`);
+      else if (later) logger.info({ ...line, retryInMs }, `${target.verb}: not ready yet; will look again`);
+      else logger.warn({ ...line, retryInMs }, `${target.verb} failed; will retry`);
+    }
     return park ? undefined : now + retryInMs;
   };
 

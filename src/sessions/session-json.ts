@@ -6,21 +6,28 @@ import type { SessionView } from './session-view.js';
  * again: a read stays as cheap as the bytes, and a stored body of any shape can always be served.
  */
 export function eventJson(e: StoredEvent): string {
-  const fields = {
-    id: e.id,
-    seq: e.seq,
-    provider: e.provider,
-    type: e.type,
-    sessionId: e.sessionId,
-    reference: e.reference,
-    status: e.status,
-    vendorTime: e.vendorTime,
-    integration: e.integration,
-    receivedAt: e.receivedAt,
-    lastDeliveredAt: e.lastDeliveredAt,
-    deliveries: e.deliveries,
-  };
-  return `${JSON.stringify(fields).slice(0, -1)},"payload":${e.rawBody},"rawBody":${JSON.stringify(e.rawBody)}}`;
+  return jsonWithPayload(e, EVENT_FIELDS, `,"rawBody":${JSON.stringify(e.rawBody)}`);
+}
+
+const EVENT_FIELDS = [
+  'id',
+  'seq',
+  'provider',
+  'type',
+  'sessionId',
+  'reference',
+  'status',
+  'vendorTime',
+  'integration',
+  'receivedAt',
+  'lastDeliveredAt',
+  'deliveries',
+] as const;
+
+/** `fields` of the event as a JSON object, then `"payload"`: the stored bytes, spliced in as they are, then `after`. */
+export function jsonWithPayload(e: StoredEvent, fields: readonly (keyof StoredEvent)[], after = ''): string {
+  const picked = Object.fromEntries(fields.map((name) => [name, e[name]]));
+  return `${JSON.stringify(picked).slice(0, -1)},"payload":${e.rawBody}${after}}`;
 }
 
 /** A session view as JSON text, its events written by eventJson. */

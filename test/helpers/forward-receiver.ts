@@ -1,6 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { startRelay, type Relay, type RelayOptions } from '../../src/forward/relay.js';
+
+/** A relay as tests run it: quick polls, short timeouts and backoff; `overrides` for what a test exercises. */
+export function testRelay(
+  base: Pick<RelayOptions, 'outbox' | 'targets' | 'clock' | 'logger'>,
+  overrides: Partial<RelayOptions> = {},
+): Relay {
+  return startRelay({ timeoutMs: 500, backoffMaxMs: 1000, maxAttempts: 20, maxAgeMs: 3_600_000, pollMs: 10, ...base, ...overrides });
+}
 
 /** A store's routing that queues every new event for the named sinks, due at once. */
 export const routeTo =
