@@ -178,7 +178,9 @@ describe('forwarding: SIGKILL mid-way, sinks down and up, nothing missing, in or
         });
         // The replica holding the sink's lease dies; the other takes the lease over once it expires.
         const holder = await leaseOwner(schema.url);
-        const dead = replicas.findIndex((r) => r.lines.some((l) => l.msg === 'forwarding to sinks' && l.relay === holder));
+        const dead = replicas.findIndex((r) =>
+          r.lines.some((l) => l.msg === 'outbox relay started: forwarding and follow-up fetches' && l.relay === holder),
+        );
         expect(dead).toBeGreaterThanOrEqual(0);
         replicas[dead]!.child.kill('SIGKILL');
         await replicas[dead]!.exited;

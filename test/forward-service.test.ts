@@ -8,6 +8,14 @@ import { deleteStream, NATS_URL, natsAvailable, readStream } from './helpers/nat
 import { startProcess, type ServiceProcess } from './helpers/service-process.js';
 import { tempDir } from './helpers/harness.js';
 import { waitFor } from './helpers/wait-for.js';
+import {
+  EXECUTIVE,
+  INCODE_API_KEY,
+  sampleScore,
+  sampleVerification,
+  startFakeVendorApis,
+  VERIFF_API_KEY,
+} from './helpers/fake-vendor-apis.js';
 
 const SECRET = 'forward-service-veriff-secret';
 
@@ -60,7 +68,9 @@ describe('the service forwarding what it stores (built process)', () => {
     await deliver(sent[1]); // a redelivery: stored once, forwarded once
     await waitFor('three forwarded', () => receiver.received.length >= 3);
     expect(receiver.received.map((r) => r.sessionId)).toEqual(sent.map((p) => p.sessionId));
-    expect(service.lines.find((l) => l.msg === 'forwarding to sinks')?.sinks).toContain(`http ${receiver.url}`);
+    expect(service.lines.find((l) => l.msg === 'outbox relay started: forwarding and follow-up fetches')?.targets).toContain(
+      `http ${receiver.url}`,
+    );
     const expected = natsAvailable ? ['http', 'nats'] : ['http'];
     await waitFor('settled', async () => (await sinks()).sinks.every((s) => s.delivered === 3));
     const report = await sinks();
@@ -117,5 +127,83 @@ describe('the service forwarding what it stores (built process)', () => {
     expect(receiver.received.slice(before).map((r) => r.sessionId)).toEqual(sent.map((p) => p.sessionId));
     expect(cli(env, 'redrive', '--id', 'no-such-event').code).toBe(1);
     expect(cli(env, 'redrive').code).toBe(2);
+  });
+});
+
+/** The built service fetching from local fakes of Incode's and Veriff's APIs, as an operator would configure it. */
+describe('the service fetching what the vendors announce (built process)', () => {
+  let service: ServiceProcess;
+  let api: Awaited<ReturnType<typeof startFakeVendorApis>>;
+  const tmp = tempDir();
+
+  beforeAll(async () => {
+    api = await startFakeVendorApis(SECRET);
+    service = await startProcess({
+      DATA_DIR: tmp.dir,
+      VERIFF_SHARED_SECRET: SECRET,
+      INCODE_HEADER_NAME: 'x-webhook-secret',
+      INCODE_HEADER_SECRET: 'forward-service-incode-secret',
+      ADMIN_TOKEN,
+      INCODE_API_URL: api.url,
+      INCODE_API_KEY,
+      INCODE_EXECUTIVE_EMAIL: EXECUTIVE.email,
+      INCODE_EXECUTIVE_PASSWORD: EXECUTIVE.password,
+      VERIFF_API_URL: api.url,
+      VERIFF_API_KEY,
+      VERIFF_RECONCILE_AFTER_SECONDS: '1',
+    });
+  });
+  afterAll(async () => {
+    await service?.stop();
+    await api.close();
+    tmp.remove();
+  });
+
+  type View = { state: { incodeScore: { status: string } | null; veriffDecision: string | null }; queued: unknown[] };
+  const admin = async (path: string) =>
+    (await (await fetch(`${service.adminUrl}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as View;
+
+  it('stores the Incode score of each FINISHED interview (one log-in) and reconciles a Veriff decision that never came', async () => {
+    api.scores.set('I-fail', sampleScore('FAIL'));
+    api.decisions.set('S-lost', sampleVerification('S-lost', 'declined'));
+    for (const id of ['I-ok', 'I-fail']) {
+      const body = JSON.stringify({ InterviewId: id, externalId: 'cust-9', ScrapingStatus: 'FINISHED' });
+      const res = await fetch(`${service.url}/webhooks/incode/ine-scraping`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-webhook-secret': 'forward-service-incode-secret' },
+        body,
+      });
+      expect(res.status).toBe(200);
+    }
+    const submitted = JSON.stringify({
+      id: 'S-lost',
+      attemptId: 'a-1',
+      feature: 'selfid',
+      code: 7002,
+      action: 'submitted',
+      vendorData: 'cust-9',
+    });
+    expect(
+      (await fetch(`${service.url}/webhooks/veriff`, { method: 'POST', headers: veriffHeaders(submitted, SECRET), body: submitted }))
+        .status,
+    ).toBe(200);
+
+    const failed = await waitFor('the FAIL score', async () => {
+      const view = await admin('/sessions/I-fail');
+      return view.state.incodeScore ? view : undefined;
+    });
+    expect(failed.state).toMatchObject({ incode: 'FINISHED', incodeScore: { status: 'FAIL', modules: { governmentValidation: 'FAIL' } } });
+    await waitFor('the OK score', async () => (await admin('/sessions/I-ok')).state.incodeScore);
+    expect(api.logins()).toBe(1);
+    const decided = await waitFor('the reconciled decision', async () => {
+      const view = await admin('/sessions/S-lost');
+      return view.state.veriffDecision ? view : undefined;
+    });
+    expect(decided.state).toMatchObject({ veriffDecision: 'declined' });
+    expect(decided.queued).toEqual([]);
+    expect(service.lines.find((l) => l.msg === 'outbox relay started: forwarding and follow-up fetches')?.targets).toEqual([
+      `incode score ${api.url}/`,
+      `veriff decisions ${api.url}/`,
+    ]);
   });
 });

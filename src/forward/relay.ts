@@ -181,7 +181,10 @@ export function startRelay(options: RelayOptions): Relay {
   let poked: NodeJS.Timeout | undefined;
   const loops = options.targets.map(loop);
   if (options.targets.length > 0) {
-    logger.info({ sinks: options.targets.map((t) => t.describe), relay: owner }, 'forwarding to sinks');
+    logger.info(
+      { targets: options.targets.map((t) => t.describe), relay: owner },
+      'outbox relay started: forwarding and follow-up fetches',
+    );
   }
   return {
     poke() {
