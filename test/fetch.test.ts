@@ -214,7 +214,7 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       api.scoreDelayMs = 0;
       lines.length = 0;
       expect(await redriveCommand(ctx, ['--sink', 'incode-score', '--all'])).toBe(0);
-      expect(lines).toEqual(['queued again: 1 parked item(s) (sink incode-score); a running service sends them within a second']);
+      expect(lines).toEqual(['queued again: 1 parked item(s) (sink incode-score); a running service sends them within seconds']);
       // The command dates the redrive by the system clock; the test's service runs on its own.
       h.clock.advance(Date.now() - h.clock.now() + 1000);
       await waitFor('fetched', async () => (await scores(h)).length === 1);

@@ -79,7 +79,7 @@ examples:
 
 Queues parked events again, from their first attempt: one event (--id) or every parked one
 (--all), for one sink (--sink http, nats, incode-score or veriff-decision) or for every sink. A running service sends them
-within a second, ahead of newer events. Exit 1 when --id matched nothing parked.
+within seconds, ahead of newer events. Exit 1 when --id matched nothing parked.
 
 examples:
   ine-webhooks redrive --all

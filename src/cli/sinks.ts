@@ -79,7 +79,7 @@ export async function redriveCommand(ctx: CliContext, argv: string[]): Promise<n
       ctx.err(`nothing parked to redrive (${scope})`);
       return values.all ? 0 : 1;
     }
-    ctx.out(`queued again: ${count} parked item(s) (${scope}); a running service sends them within a second`);
+    ctx.out(`queued again: ${count} parked item(s) (${scope}); a running service sends them within seconds`);
     return 0;
   } finally {
     await store.close();

@@ -30,6 +30,9 @@ export interface Relay {
   stop(): Promise<void>;
 }
 
+/** While a queue's head waits for its retry, the queue is looked at this often at most. */
+const BLOCKED_LOOK_MS = 5000;
+
 /** A poke (new events stored) is answered this much later, so a burst of commits makes one look. */
 const POKE_GATHER_MS = 20;
 
@@ -119,14 +122,11 @@ export function startRelay(options: RelayOptions): Relay {
       leases.set(target.name, taken ? now + leaseMs : 0);
       return taken;
     };
-    let items: OutboxItem[];
-    if ((leases.get(target.name) ?? 0) - now >= margin) items = await outbox.due(target.name, now, batch, target.ordered);
-    else {
-      if ((await outbox.due(target.name, now, 1, target.ordered)).length === 0) return { progress: false };
-      if (!(await holdLease())) return { progress: false };
-      // Read after taking the lease: the previous holder may have delivered some meanwhile.
-      items = await outbox.due(target.name, now, batch, target.ordered);
-    }
+    // A look at the head first (one row): a queue waiting for its head's retry costs no more.
+    if ((await outbox.due(target.name, now, 1, target.ordered)).length === 0) return { progress: false };
+    if (!(await holdLease())) return { progress: false };
+    // Read after taking the lease: the previous holder may have delivered some meanwhile.
+    const items = await outbox.due(target.name, now, batch, target.ordered);
     const delivered: string[] = [];
     let progress = false;
     let retryAt: number | undefined;
@@ -155,23 +155,24 @@ export function startRelay(options: RelayOptions): Relay {
     return { progress, retryAt: target.ordered && !progress ? retryAt : undefined };
   };
 
-  let outboxDown = false;
   const loop = async (target: Target) => {
+    let outboxDown = false;
     while (!stopping) {
       let look: Awaited<ReturnType<typeof drainOnce>> = { progress: false };
       try {
         look = await drainOnce(target);
-        if (outboxDown) logger.info({ sink: target.name }, 'forwarding resumed: the outbox is readable again');
+        if (outboxDown) logger.info({ sink: target.name }, `${target.verb} resumed: the outbox is readable again`);
         outboxDown = false;
       } catch (error) {
         // The store is down: intake says so with 503s; the relay waits and tries again.
         if (!outboxDown)
-          logger.warn({ sink: target.name, reason: (error as Error).message }, 'forwarding paused: the outbox is unavailable');
+          logger.warn({ sink: target.name, reason: (error as Error).message }, `${target.verb} paused: the outbox is unavailable`);
         outboxDown = true;
       }
       if (look.progress || stopping) continue;
-      // A head waiting for its retry holds the queue back: new events need not wake the loop.
-      if (look.retryAt !== undefined) await sleep(Math.min(Math.max(look.retryAt - clock.now(), pollMs), options.backoffMaxMs), false);
+      // A head waiting for its retry holds the queue back: new events need not wake the loop (a
+      // look every few seconds still sees a redrive made by another process).
+      if (look.retryAt !== undefined) await sleep(Math.min(Math.max(look.retryAt - clock.now(), pollMs), BLOCKED_LOOK_MS), false);
       else await sleep(pollMs, true);
     }
     leases.delete(target.name);
