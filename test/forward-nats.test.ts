@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { natsSink, natsSubject } from '../src/forward/nats-sink.js';
+import { natsSink, natsSubject, shownServers } from '../src/forward/nats-sink.js';
 import type { Target } from '../src/forward/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
@@ -9,6 +9,16 @@ import { routeTo, testRelay } from './helpers/forward-receiver.js';
 import { deleteStream, NATS_URL, natsAvailable, readStream } from './helpers/nats.js';
 import { newEvent } from './helpers/store-contract.js';
 import { waitFor } from './helpers/wait-for.js';
+
+describe('NATS sink description', () => {
+  it('never shows a user or password of the server URLs', () => {
+    expect(shownServers('nats://ine:s3cret@nats-1:4222,nats://ine:s3cret@nats-2:4222')).toBe('nats://…@nats-1:4222,nats://…@nats-2:4222');
+    expect(shownServers('token@127.0.0.1:4222')).toBe('…@127.0.0.1:4222');
+    expect(shownServers('nats://127.0.0.1:4222')).toBe('nats://127.0.0.1:4222');
+    const sink = natsSink({ url: 'tls://ine:s3cret@nats:4222', stream: 'S', subjectPrefix: 'ine', timeoutMs: 100 });
+    expect(sink.describe).toBe('nats tls://…@nats:4222 stream S subjects ine.>');
+  });
+});
 
 describe('NATS subjects', () => {
   it('are ine.<provider>.<type>, with characters NATS reserves replaced', () => {

@@ -14,6 +14,9 @@ export interface NatsSinkOptions {
 /** A subject token: NATS forbids dots, wildcards and white space inside one. */
 const token = (text: string) => text.replace(/[^A-Za-z0-9_-]/g, '_') || '_';
 
+/** Server addresses as they may be shown (logs, /sinks): without the user and password a URL may carry. */
+export const shownServers = (url: string) => url.replace(/(^|,|\/\/)[^,/@\s]*@/g, '$1…@');
+
 export const natsSubject = (prefix: string, provider: string, type: string) => `${prefix}.${token(provider)}.${token(type)}`;
 
 /**
@@ -48,11 +51,11 @@ export function natsSink(options: NatsSinkOptions): Target {
       }
     })().catch((error: unknown) => {
       connecting = undefined;
-      throw new DeliveryError(`NATS: ${(error as Error).message}`);
+      throw new DeliveryError(`NATS: ${shownServers((error as Error).message)}`);
     }));
   return {
     name: 'nats',
-    describe: `nats ${options.url} stream ${options.stream} subjects ${options.subjectPrefix}.>`,
+    describe: `nats ${shownServers(options.url)} stream ${options.stream} subjects ${options.subjectPrefix}.>`,
     verb: 'forwarding',
     ordered: true,
     async deliver(item) {
@@ -63,7 +66,7 @@ export function natsSink(options: NatsSinkOptions): Target {
           timeout: options.timeoutMs,
         });
       } catch (error) {
-        throw new DeliveryError(`NATS publish: ${(error as Error).message}`);
+        throw new DeliveryError(`NATS publish: ${shownServers((error as Error).message)}`);
       }
     },
     async close() {
