@@ -9,6 +9,7 @@ import { incodePayload, postRaw, veriffHeaders } from './helpers/fixtures.js';
 import {
   EXECUTIVE,
   INCODE_API_KEY,
+  fetcherSettings,
   sampleScore,
   sampleVerification,
   startFakeVendorApis,
@@ -39,13 +40,7 @@ const sinkFigures = async (h: Harness, name: string) =>
 function fetchEnv(api: Api, extra: Record<string, string> = {}): Record<string, string> {
   return {
     ...FULL_ENV,
-    INCODE_API_URL: api.url,
-    INCODE_API_KEY,
-    INCODE_EXECUTIVE_EMAIL: EXECUTIVE.email,
-    INCODE_EXECUTIVE_PASSWORD: EXECUTIVE.password,
-    VERIFF_API_URL: api.url,
-    VERIFF_API_KEY,
-    VERIFF_RECONCILE_AFTER_SECONDS: '600',
+    ...fetcherSettings(api.url, 600),
     FORWARD_TIMEOUT_MS: '300',
     FORWARD_BACKOFF_MAX_MS: '1000',
     ...extra,

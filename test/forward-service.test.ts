@@ -8,14 +8,7 @@ import { deleteStream, NATS_URL, natsAvailable, readStream } from './helpers/nat
 import { startProcess, type ServiceProcess } from './helpers/service-process.js';
 import { tempDir } from './helpers/harness.js';
 import { waitFor } from './helpers/wait-for.js';
-import {
-  EXECUTIVE,
-  INCODE_API_KEY,
-  sampleScore,
-  sampleVerification,
-  startFakeVendorApis,
-  VERIFF_API_KEY,
-} from './helpers/fake-vendor-apis.js';
+import { fetcherSettings, sampleScore, sampleVerification, startFakeVendorApis } from './helpers/fake-vendor-apis.js';
 
 const SECRET = 'forward-service-veriff-secret';
 
@@ -144,13 +137,7 @@ describe('the service fetching what the vendors announce (built process)', () =>
       INCODE_HEADER_NAME: 'x-webhook-secret',
       INCODE_HEADER_SECRET: 'forward-service-incode-secret',
       ADMIN_TOKEN,
-      INCODE_API_URL: api.url,
-      INCODE_API_KEY,
-      INCODE_EXECUTIVE_EMAIL: EXECUTIVE.email,
-      INCODE_EXECUTIVE_PASSWORD: EXECUTIVE.password,
-      VERIFF_API_URL: api.url,
-      VERIFF_API_KEY,
-      VERIFF_RECONCILE_AFTER_SECONDS: '1',
+      ...fetcherSettings(api.url, 1),
     });
   });
   afterAll(async () => {

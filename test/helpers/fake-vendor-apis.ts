@@ -14,6 +14,19 @@ export interface ApiCall {
   status: number;
 }
 
+/** The settings that point both fetchers at the fakes (reconciliation after `reconcileAfterSeconds`). */
+export function fetcherSettings(url: string, reconcileAfterSeconds: number): Record<string, string> {
+  return {
+    INCODE_API_URL: url,
+    INCODE_API_KEY,
+    INCODE_EXECUTIVE_EMAIL: EXECUTIVE.email,
+    INCODE_EXECUTIVE_PASSWORD: EXECUTIVE.password,
+    VERIFF_API_URL: url,
+    VERIFF_API_KEY,
+    VERIFF_RECONCILE_AFTER_SECONDS: String(reconcileAfterSeconds),
+  };
+}
+
 /** Incode's score answer as its docs shape it, for one interview. */
 export function sampleScore(status = 'OK'): Record<string, unknown> {
   return {
