@@ -294,7 +294,7 @@ const envSchema = z.object({
   INCODE_EXECUTIVE_PASSWORD: z.preprocess(unsetIfEmpty, z.string().optional()),
   VERIFF_API_URL: httpUrl,
   VERIFF_API_KEY: optionalText,
-  VERIFF_RECONCILE_AFTER_SECONDS: integer(3600, 1, 7 * 86_400),
+  VERIFF_RECONCILE_AFTER_SECONDS: integer(3600, 0, 7 * 86_400),
   VERIFF_SHARED_SECRET: list('secret'),
   VERIFF_ALLOWED_IPS: cidrList,
   INCODE_HEADER_NAME: optionalText,

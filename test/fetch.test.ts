@@ -256,6 +256,20 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       expect(h.logs.requests().at(-1)).toMatchObject({ outcome: 'duplicate', eventId: decision.id });
     });
 
+    it('with VERIFF_RECONCILE_AFTER_SECONDS=0 asks at once, and an undecided session a second later at the soonest', async () => {
+      await h.close();
+      h = await harness(fetchEnv(api, { VERIFF_RECONCILE_AFTER_SECONDS: '0' }));
+      await sendVeriff(h, submitted('S-now')).expect(200);
+      const line = await waitFor('asked at once', () =>
+        h.logs.lines.find((l) => l.msg === 'reconciling the Veriff decision: not ready yet; will look again'),
+      );
+      expect(line.retryInMs).toBe(1000);
+      api.decisions.set('S-now', sampleVerification('S-now'));
+      h.clock.advance(1000);
+      await waitFor('approved', async () => (await admin(h, '/sessions/S-now')).body.state.veriffDecision === 'approved');
+      expect(api.decisionCalls()).toHaveLength(2);
+    });
+
     it('asks nothing when the decision webhook came in time, and asks an undecided session again later without counting a failure', async () => {
       await sendVeriff(h, submitted('S-ok')).expect(200);
       await sendVeriff(h, { status: 'success', verification: sampleVerification('S-ok') }).expect(200);

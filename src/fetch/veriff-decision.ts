@@ -23,8 +23,9 @@ export interface VeriffDecisionOptions {
 export const VERIFF_DECISION_SINK = 'veriff-decision';
 /** Veriff keeps a session's decision to poll for this long; an undecided session is then parked. */
 export const VERIFF_POLL_DAYS = 7;
-/** "Not decided yet" is asked again after the reconcile delay, doubling, at most this far apart. */
+/** "Not decided yet" is asked again after the reconcile delay (at least a second), doubling, at most this far apart. */
 const MAX_POLL_INTERVAL_MS = 12 * 3_600_000;
+const MIN_POLL_INTERVAL_MS = 1000;
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -74,7 +75,10 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
       const parsed = parseJsonBody(Buffer.from(answer.text));
       const verification = parsed.ok ? (parsed.value as { verification?: unknown } | null)?.verification : undefined;
       if (verification === null || verification === undefined) {
-        const wait = Math.min(MAX_POLL_INTERVAL_MS, options.reconcileAfterMs * 2 ** Math.min(item.attempts, 20));
+        const wait = Math.min(
+          MAX_POLL_INTERVAL_MS,
+          Math.max(MIN_POLL_INTERVAL_MS, options.reconcileAfterMs) * 2 ** Math.min(item.attempts, 20),
+        );
         throw new RetryLater('not decided yet', wait);
       }
       const classified = classifyVeriff(parsed.ok ? parsed.value : undefined);
