@@ -206,6 +206,9 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       expect(await sinksCommand(ctx, [])).toBe(0);
       expect(lines.find((l) => l.startsWith('incode-score'))).toMatch(/^incode-score\s+0\s+0\s+1\s+-\s+no answer within 300 ms/);
       expect(lines).toContain('parked (send again with: ine-webhooks redrive --id EVENT_ID, or --all):');
+      lines.length = 0;
+      expect(await sinksCommand({ ...ctx, isTty: false }, ['--sink', 'http'])).toBe(0);
+      expect(JSON.parse(lines[0]!).parked.items).toEqual([]);
       api.scoreDelayMs = 0;
       lines.length = 0;
       expect(await redriveCommand(ctx, ['--sink', 'incode-score', '--all'])).toBe(0);

@@ -69,6 +69,7 @@ events (given up after FORWARD_MAX_ATTEMPTS or FORWARD_MAX_AGE). A table on a te
 object when piped (or with --json).
 
 options:
+  --sink S              only the parked events of this sink (http, nats, incode-score, veriff-decision)
   --limit N             how many parked events to list (1-1000, default 100)
   --json                print JSON
 

@@ -5,14 +5,14 @@ import { sinksReport } from '../forward/sinks-report.js';
 import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable } from './table.js';
 
-export const SINKS_USAGE = 'sinks [--json] [--limit N]';
+export const SINKS_USAGE = 'sinks [--sink S] [--json] [--limit N]';
 export const REDRIVE_USAGE = 'redrive [--sink S] (--id EVENT_ID | --all)';
 
 /** `sinks`: per sink, delivered / pending / parked / lag / last error, then the parked events. */
 export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' } },
+    options: { json: { type: 'boolean', default: false }, limit: { type: 'string', default: '100' }, sink: { type: 'string' } },
     strict: true,
   });
   const limit = Number(values.limit);
@@ -21,7 +21,10 @@ export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<num
   try {
     // Built for their names and descriptions: the command reads their queues, it never sends.
     const configured = outboxTargets(ctx.config, systemClock, store);
-    const [sinks, parked] = await Promise.all([sinksReport(store.outbox, configured, systemClock.now()), store.outbox.parked({ limit })]);
+    const [sinks, parked] = await Promise.all([
+      sinksReport(store.outbox, configured, systemClock.now()),
+      store.outbox.parked({ sink: values.sink, limit }),
+    ]);
     if (values.json || !ctx.isTty) {
       ctx.out(JSON.stringify({ sinks, parked }));
       return 0;
