@@ -184,7 +184,8 @@ describe('the service fetching what the vendors announce (built process)', () =>
     expect(api.logins()).toBe(1);
     const decided = await waitFor('the reconciled decision', async () => {
       const view = await admin('/sessions/S-lost');
-      return view.state.veriffDecision ? view : undefined;
+      // The decision is stored first, then its outbox item is settled.
+      return view.state.veriffDecision && view.queued.length === 0 ? view : undefined;
     });
     expect(decided.state).toMatchObject({ veriffDecision: 'declined' });
     expect(decided.queued).toEqual([]);
