@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { agentFor, httpRequest } from '../forward/http-request.js';
+import { apiBase, httpRequest } from '../forward/http-request.js';
 import { DeliveryError, type Target } from '../forward/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
@@ -72,8 +72,7 @@ function executiveTokens(options: IncodeScoreOptions, request: ApiRequest) {
  * which is then forwarded like any other. A refused token is renewed once per attempt.
  */
 export function incodeScoreTarget(options: IncodeScoreOptions): Target & { logins(): number } {
-  const base = new URL(options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
-  const agent = agentFor(base, 4);
+  const { base, agent } = apiBase(options.apiUrl, 4);
   const request: ApiRequest = (path, init, stop) =>
     httpRequest(new URL(path.replace(/^\//, ''), base), {
       method: init.method,

@@ -1,6 +1,6 @@
 import { signHmac } from '../auth/hmac.js';
 import type { Clock } from '../clock.js';
-import { agentFor, httpRequest } from '../forward/http-request.js';
+import { apiBase, httpRequest } from '../forward/http-request.js';
 import { DeliveryError, RetryLater, type Target } from '../forward/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
@@ -36,8 +36,7 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  * then a duplicate); `verification: null` is asked again later, up to Veriff's 7 days.
  */
 export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
-  const base = new URL(options.apiUrl.endsWith('/') ? options.apiUrl : `${options.apiUrl}/`);
-  const agent = agentFor(base, 4);
+  const { base, agent } = apiBase(options.apiUrl, 4);
 
   const decided = async (sessionId: string) => {
     for (let after: string | undefined; ;) {

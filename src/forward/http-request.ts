@@ -20,6 +20,12 @@ export interface HttpRequest {
   maxBytes: number;
 }
 
+/** A vendor API's base URL, ending in `/` so that relative paths resolve below it, and a keep-alive agent for it. */
+export function apiBase(url: string, sockets: number): { base: URL; agent: http.Agent } {
+  const base = new URL(url.endsWith('/') ? url : `${url}/`);
+  return { base, agent: agentFor(base, sockets) };
+}
+
 /** A keep-alive agent for the URL's protocol, `sockets` connections at most. */
 export const agentFor = (url: URL, sockets: number): http.Agent =>
   new (url.protocol === 'https:' ? https : http).Agent({ keepAlive: true, maxSockets: sockets });

@@ -5,6 +5,8 @@ import { forwardJson } from './forward-json.js';
 import { agentFor, httpRequest } from './http-request.js';
 import { DeliveryError, type Target } from './target.js';
 
+export const HTTP_SINK = 'http';
+
 export interface HttpSinkOptions {
   url: string;
   /** A Standard Webhooks key, `whsec_…`. */
@@ -23,7 +25,7 @@ export function httpSink(options: HttpSinkOptions): Target {
   // One connection kept open: the relay sends one event at a time per sink, in order.
   const agent = agentFor(url, 1);
   return {
-    name: 'http',
+    name: HTTP_SINK,
     describe: `http ${url.origin}${url.pathname}`,
     verb: 'forwarding',
     ordered: true,

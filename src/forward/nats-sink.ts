@@ -3,6 +3,8 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { forwardJson } from './forward-json.js';
 import { DeliveryError, type Target } from './target.js';
 
+export const NATS_SINK = 'nats';
+
 export interface NatsSinkOptions {
   url: string;
   stream: string;
@@ -54,7 +56,7 @@ export function natsSink(options: NatsSinkOptions): Target {
       throw new DeliveryError(`NATS: ${shownServers((error as Error).message)}`);
     }));
   return {
-    name: 'nats',
+    name: NATS_SINK,
     describe: `nats ${shownServers(options.url)} stream ${options.stream} subjects ${options.subjectPrefix}.>`,
     verb: 'forwarding',
     ordered: true,

@@ -3,8 +3,8 @@ import type { Config } from '../config.js';
 import { INCODE_SCORE_SINK, incodeScoreTarget } from '../fetch/incode-score.js';
 import { VERIFF_DECISION_SINK, veriffDecisionTarget } from '../fetch/veriff-decision.js';
 import type { EventStore, NewEvent, OutboxEntry } from '../store/event-store.js';
-import { httpSink } from './http-sink.js';
-import { natsSink } from './nats-sink.js';
+import { HTTP_SINK, httpSink } from './http-sink.js';
+import { NATS_SINK, natsSink } from './nats-sink.js';
 import type { Target } from './target.js';
 
 /** The forwarding sinks the configuration turns on (none by default), each under its outbox name. */
@@ -32,7 +32,7 @@ export function outboxTargets(config: Config, clock: Clock, store: EventStore): 
  * VERIFF_RECONCILE_AFTER_SECONDS later. Undefined when nothing is configured.
  */
 export function outboxRouting(config: Config): ((event: NewEvent) => OutboxEntry[]) | undefined {
-  const sinkNames = sinks(config, { now: () => 0 }).map((t) => t.name);
+  const sinkNames = [...(config.forward.http ? [HTTP_SINK] : []), ...(config.forward.nats ? [NATS_SINK] : [])];
   const { incode, veriff } = config.fetch;
   if (sinkNames.length === 0 && !incode && !veriff) return undefined;
   return (event) => {

@@ -106,8 +106,8 @@ function serve(db: Database.Database): void {
   type EventRow = { id: string; seq: number; deliveries: number };
   const apply = (write: StoreWrite): StoreWriteResult => {
     if (write.kind === 'event') {
-      const { outbox: _queues, ...event } = write.event;
-      const [row] = appendEvent.all(event) as EventRow[];
+      // Named parameters: the event's other properties (its outbox entries) are not bound.
+      const [row] = appendEvent.all(write.event) as EventRow[];
       if (row!.deliveries === 1) outbox.enqueue(write.event, row!.seq);
       return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
     }
