@@ -1,8 +1,9 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { incodePayload, postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
+import { incodePayload, veriffPayload } from './helpers/fixtures.js';
+import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
 import { newEvent } from './helpers/store-contract.js';
-import { ADMIN_TOKEN, FULL_ENV, harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { ADMIN_TOKEN, FULL_ENV, harness, type Harness } from './helpers/harness.js';
 
 describe('admin read API', () => {
   let h: Harness;
@@ -10,15 +11,6 @@ describe('admin read API', () => {
     await h.close();
   });
   const get = (path: string, token = ADMIN_TOKEN) => request(h.admin).get(path).set('authorization', `Bearer ${token}`);
-  const sendVeriff = (p: Record<string, unknown>) => {
-    const body = JSON.stringify(p);
-    return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
-  };
-  const sendIncode = (p: Record<string, unknown>) =>
-    postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), {
-      'content-type': 'application/json',
-      'x-webhook-secret': INCODE_HEADER_SECRET,
-    });
 
   it('is off (404) without ADMIN_TOKEN, and refuses a missing or wrong token with 401', async () => {
     const { ADMIN_TOKEN: _omit, ...env } = FULL_ENV;
@@ -35,7 +27,7 @@ describe('admin read API', () => {
 
   it('pages GET /events oldest first with after/next, then keeps polling from where it stopped', async () => {
     h = await harness();
-    for (let i = 0; i < 5; i += 1) await sendVeriff(veriffPayload());
+    for (let i = 0; i < 5; i += 1) await sendVeriff(h, veriffPayload());
     const ids: string[] = [];
     let after = '';
     for (;;) {
@@ -51,7 +43,7 @@ describe('admin read API', () => {
     expect(ids).toHaveLength(5);
     const all = (await h.store.listEvents({ limit: 10 })).items.map((e) => e.id);
     expect(ids).toEqual(all);
-    await sendIncode(incodePayload());
+    await sendIncode(h, incodePayload());
     const more = await get(`/events?after=${after}`);
     expect(more.body.events).toHaveLength(1);
     expect(more.body.events[0].provider).toBe('incode');
@@ -59,9 +51,9 @@ describe('admin read API', () => {
 
   it('filters by provider, sessionId and reference, and returns one event by id', async () => {
     h = await harness();
-    await sendVeriff(veriffPayload({ sessionId: 'sess-A', vendorData: 'cust-1' }));
-    await sendIncode(incodePayload({ InterviewId: 'sess-A', externalId: 'cust-1' }));
-    await sendIncode(incodePayload({ InterviewId: 'sess-B', externalId: 'cust-2' }));
+    await sendVeriff(h, veriffPayload({ sessionId: 'sess-A', vendorData: 'cust-1' }));
+    await sendIncode(h, incodePayload({ InterviewId: 'sess-A', externalId: 'cust-1' }));
+    await sendIncode(h, incodePayload({ InterviewId: 'sess-B', externalId: 'cust-2' }));
     expect((await get('/events?sessionId=sess-A')).body.events).toHaveLength(2);
     expect((await get('/events?sessionId=sess-A&provider=incode')).body.events).toHaveLength(1);
     const byRef = (await get('/events?reference=cust-2')).body.events;
@@ -168,8 +160,8 @@ describe('admin read API', () => {
   it('lists the quarantine with issues, raw body and deliveries', async () => {
     h = await harness();
     const bad = veriffPayload({ sessionId: 7 });
-    await sendVeriff(bad);
-    await sendVeriff(bad);
+    await sendVeriff(h, bad);
+    await sendVeriff(h, bad);
     const res = await get('/quarantine');
     expect(res.body.next).not.toBeNull();
     expect(res.body.items).toEqual([

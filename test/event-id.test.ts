@@ -1,7 +1,6 @@
-import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { postRaw, veriffHeaders } from './helpers/fixtures.js';
-import { harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
+import { harness, type Harness } from './helpers/harness.js';
 
 /** The seed samples (Veriff's INE webhook page, Incode's INE scraping page) as the vendors send them. */
 const SEED_VERIFF = `{
@@ -32,15 +31,12 @@ describe('event identity: lossless, and stable across releases', () => {
   });
 
   const veriff = async (body: string) => {
-    const res = await postRaw(request(h.app), '/webhooks/veriff', body, veriffHeaders(body, VERIFF_SECRET));
+    const res = await sendVeriff(h, body);
     expect(res.status).toBe(200);
     return h.logs.requests().at(-1)!.eventId as string;
   };
   const incode = async (body: string) => {
-    const res = await postRaw(request(h.app), '/webhooks/incode/ine-scraping', body, {
-      'content-type': 'application/json',
-      'x-webhook-secret': INCODE_HEADER_SECRET,
-    });
+    const res = await sendIncode(h, body);
     expect(res.status).toBe(200);
     return h.logs.requests().at(-1)!.eventId as string;
   };

@@ -5,7 +5,8 @@ import { ConfigError } from '../src/errors.js';
 import { outboxTargets } from '../src/forward/outbox-targets.js';
 import { eventId } from '../src/providers/event-id.js';
 import { OUTBOX_SINKS } from '../src/store/outbox-sql.js';
-import { incodePayload, postRaw, veriffHeaders } from './helpers/fixtures.js';
+import { incodePayload } from './helpers/fixtures.js';
+import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
 import {
   EXECUTIVE,
   INCODE_API_KEY,
@@ -15,22 +16,13 @@ import {
   startFakeVendorApis,
   VERIFF_API_KEY,
 } from './helpers/fake-vendor-apis.js';
-import { ADMIN_TOKEN, FULL_ENV, harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { ADMIN_TOKEN, FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait-for.js';
 import { cli } from './helpers/cli.js';
 import { redriveCommand, sinksCommand } from '../src/cli/sinks.js';
 
 type Api = Awaited<ReturnType<typeof startFakeVendorApis>>;
 
-const sendIncode = (h: Harness, p: Record<string, unknown>) =>
-  postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), {
-    'content-type': 'application/json',
-    'x-webhook-secret': INCODE_HEADER_SECRET,
-  });
-const sendVeriff = (h: Harness, p: Record<string, unknown>) => {
-  const body = JSON.stringify(p);
-  return postRaw(request(h.app), '/webhooks/veriff', body, veriffHeaders(body, VERIFF_SECRET));
-};
 const admin = (h: Harness, path: string) => request(h.admin).get(path).set('authorization', `Bearer ${ADMIN_TOKEN}`);
 const scores = async (h: Harness) =>
   (await h.store.listEvents({ provider: 'incode', limit: 1000 })).items.filter((e) => e.type === 'score');

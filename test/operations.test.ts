@@ -3,18 +3,10 @@ import { VERSION } from '../src/version.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deriveState } from '../src/sessions/session-view.js';
 import type { StoredEvent } from '../src/store/event-store.js';
-import { incodePayload, postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
-import { ADMIN_TOKEN, harness, INCODE_HEADER_SECRET, OAUTH_ID, OAUTH_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { incodePayload, veriffPayload } from './helpers/fixtures.js';
+import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
+import { ADMIN_TOKEN, harness, OAUTH_ID, OAUTH_SECRET, type Harness } from './helpers/harness.js';
 
-const sendVeriff = (h: Harness, p: Record<string, unknown>) => {
-  const body = JSON.stringify(p);
-  return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
-};
-const sendIncode = (h: Harness, p: Record<string, unknown>) =>
-  postRaw(request(h.app), '/webhooks/incode/ine-scraping', JSON.stringify(p), {
-    'content-type': 'application/json',
-    'x-webhook-secret': INCODE_HEADER_SECRET,
-  });
 const admin = (h: Harness, path: string) => request(h.admin).get(path).set('authorization', `Bearer ${ADMIN_TOKEN}`);
 
 /** Parses Prometheus text exposition into {"name{labels}": value}. */

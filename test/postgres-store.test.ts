@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { postRaw, veriffHeaders, veriffPayload } from './helpers/fixtures.js';
+import { sendVeriff } from './helpers/send-delivery.js';
 import { FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { createSchema, PG_URL, postgresAvailable, urlWithSchema } from './helpers/postgres.js';
 import { newEvent, storeContract } from './helpers/store-contract.js';
@@ -186,10 +187,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
   });
 
   describe('when the database becomes unreachable', () => {
-    const send = (h: Harness) => {
-      const body = JSON.stringify(veriffPayload());
-      return postRaw(request(h.app), '/webhooks/veriff/ine-registry', body, veriffHeaders(body, VERIFF_SECRET));
-    };
+    const send = (h: Harness) => sendVeriff(h, veriffPayload());
 
     it('answers 503 within a bounded time (refused or black-holed), /readyz 503, and heals by itself', async () => {
       const s = await createSchema();

@@ -1,11 +1,11 @@
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { signHmac } from '../src/auth/hmac.js';
 import { sampleVeriff, VERIFF_KINDS } from '../src/delivery/samples.js';
 import { classifyVeriff } from '../src/providers/veriff/classify.js';
 import { sessionById } from '../src/sessions/session-view.js';
 import { postRaw } from './helpers/fixtures.js';
-import { harness, INCODE_HEADER_SECRET, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { sendVeriff } from './helpers/send-delivery.js';
+import { harness, INCODE_HEADER_SECRET, type Harness } from './helpers/harness.js';
 
 /** Bodies shaped as Veriff's pages show them (Spanish text, nulls, absent fields, extras), pretty-printed as some are. */
 const decision = (overrides: Record<string, unknown> = {}) => ({
@@ -38,14 +38,8 @@ describe('Veriff: every webhook kind at one URL, classified by shape', () => {
     await h.close();
   });
 
-  const send = async (payload: unknown, { path = '/webhooks/veriff', pretty = false, headers = {} } = {}) => {
-    const body = typeof payload === 'string' ? payload : JSON.stringify(payload, null, pretty ? 2 : undefined);
-    return postRaw(request(h.app), path, body, {
-      'content-type': 'application/json',
-      'x-hmac-signature': signHmac(VERIFF_SECRET, body),
-      ...headers,
-    });
-  };
+  const send = (payload: unknown, { path = '/webhooks/veriff', pretty = false, headers = {} } = {}) =>
+    sendVeriff(h, pretty ? JSON.stringify(payload, null, 2) : payload, { path, headers });
   const events = async () => (await h.store.listEvents({ limit: 100 })).items;
 
   it.each([
@@ -244,6 +238,7 @@ describe('Incode: INE scraping, onboarding status and anything else authentic', 
   afterEach(async () => {
     await h.close();
   });
+  // The headers replace the JSON Content-Type: some cases send none at all.
   const send = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
     postRaw(request(h.app), '/webhooks/incode/ine-scraping', body, { 'x-webhook-secret': INCODE_HEADER_SECRET, ...headers });
   const events = async () => (await h.store.listEvents({ limit: 100 })).items;
