@@ -168,6 +168,24 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       expect(h.logs.text()).not.toContain(EXECUTIVE.password);
     });
 
+    it('counts an answer that is not UTF-8 JSON as a failed attempt (never stored with its bytes replaced), then stores the retry', async () => {
+      api.garbled = 1;
+      await sendIncode(h, incodePayload({ InterviewId: 'I-garbled' })).expect(200);
+      const failure = await waitFor('a failure', () => h.logs.lines.find((l) => l.msg === 'fetching the Incode score failed; will retry'));
+      expect(failure).toMatchObject({
+        sink: 'incode-score',
+        reason: 'Incode score answered something other than a JSON object',
+        attempt: 1,
+      });
+      expect(await scores(h)).toEqual([]);
+      expect((await sinkFigures(h, 'incode-score'))!).toMatchObject({ pending: 1, failures: 1 });
+      h.clock.advance(2000);
+      await waitFor('stored', async () => (await scores(h)).length === 1);
+      const [score] = await scores(h);
+      expect(score!.rawBody).toBe(JSON.stringify(sampleScore()));
+      expect(score!.rawBody).not.toContain('\ufffd');
+    });
+
     it('cuts off a slow API after FORWARD_TIMEOUT_MS, parks after FORWARD_MAX_ATTEMPTS, and a redrive fetches it', async () => {
       await h.close();
       h = await harness(fetchEnv(api, { FORWARD_MAX_ATTEMPTS: '2' }));
@@ -289,6 +307,21 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       h.clock.advance(1000);
       await waitFor('declined', async () => (await admin(h, '/sessions/S-slow')).body.state.veriffDecision === 'declined');
       expect(api.calls.every((c) => c.status !== 401)).toBe(true);
+    });
+
+    it('counts a decision answer that is not JSON as a failure, not as "not decided yet"', async () => {
+      api.decisions.set('S-garbled', sampleVerification('S-garbled'));
+      api.garbled = 1;
+      await sendVeriff(h, submitted('S-garbled')).expect(200);
+      h.clock.advance(600_000);
+      const failed = await waitFor('a failure', () =>
+        h.logs.lines.find((l) => l.msg === 'reconciling the Veriff decision failed; will retry'),
+      );
+      expect(failed.reason).toBe('Veriff decision API answered something other than JSON');
+      expect((await sinkFigures(h, 'veriff-decision'))!).toMatchObject({ failures: 1, pending: 1 });
+      h.clock.advance(2000);
+      await waitFor('approved', async () => (await admin(h, '/sessions/S-garbled')).body.state.veriffDecision === 'approved');
+      expect(api.decisionCalls()).toHaveLength(2);
     });
   });
 });

@@ -40,7 +40,7 @@ function executiveTokens(options: IncodeScoreOptions, request: ApiRequest) {
     const body = JSON.stringify({ email: options.email, password: options.password });
     const answer = await request('/executive/log-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, stop);
     if (answer.status !== 200) throw new DeliveryError(`Incode log-in answered HTTP ${answer.status}`);
-    const parsed = parseJsonBody(Buffer.from(answer.text));
+    const parsed = parseJsonBody(answer.body);
     const token = parsed.ok ? (parsed.value as { token?: unknown } | null)?.token : undefined;
     if (typeof token !== 'string' || token === '') throw new DeliveryError('Incode log-in answered without a token');
     return token;
@@ -110,22 +110,23 @@ export function incodeScoreTarget(options: IncodeScoreOptions): Target & { login
         break;
       }
       if (answer.status !== 200) throw new DeliveryError(`Incode score answered HTTP ${answer.status}`);
-      const parsed = parseJsonBody(Buffer.from(answer.text));
+      const parsed = parseJsonBody(answer.body);
       if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null || Array.isArray(parsed.value)) {
         throw new DeliveryError('Incode score answered something other than a JSON object');
       }
+      const score = parsed.value;
       await options.store.append({
         // The InterviewId and the whole answer: a fetch repeated (a redrive) is a duplicate.
-        id: eventId('incode', 'score', { InterviewId: interviewId, score: parsed.value }),
+        id: eventId('incode', 'score', { InterviewId: interviewId, score }),
         provider: 'incode',
         type: 'score',
         sessionId: interviewId,
         reference: item.event.reference,
-        status: incodeScoreSummary(parsed.value).status,
+        status: incodeScoreSummary(score).status,
         vendorTime: null,
         integration: 'score-api',
         receivedAt: new Date(options.clock.now()).toISOString(),
-        rawBody: answer.text,
+        rawBody: parsed.text,
       });
     },
     async close() {

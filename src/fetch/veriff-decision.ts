@@ -71,8 +71,10 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
         maxBytes: MAX_ANSWER_BYTES,
       });
       if (answer.status !== 200) throw new DeliveryError(`Veriff decision API answered HTTP ${answer.status}`);
-      const parsed = parseJsonBody(Buffer.from(answer.text));
-      const verification = parsed.ok ? (parsed.value as { verification?: unknown } | null)?.verification : undefined;
+      const parsed = parseJsonBody(answer.body);
+      // Said without the parser's message: it may quote the answer.
+      if (!parsed.ok) throw new DeliveryError('Veriff decision API answered something other than JSON');
+      const verification = (parsed.value as { verification?: unknown } | null)?.verification;
       if (verification === null || verification === undefined) {
         const wait = Math.min(
           MAX_POLL_INTERVAL_MS,
@@ -80,7 +82,7 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
         );
         throw new RetryLater('not decided yet', wait);
       }
-      const classified = classifyVeriff(parsed.ok ? parsed.value : undefined);
+      const classified = classifyVeriff(parsed.value);
       if (!classified.ok || classified.event.type !== 'decision' || classified.event.sessionId !== sessionId) {
         throw new DeliveryError("Veriff decision API answered something other than this session's decision");
       }
@@ -96,7 +98,7 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
         vendorTime: event.vendorTime,
         integration: 'decision-api',
         receivedAt: new Date(options.clock.now()).toISOString(),
-        rawBody: answer.text,
+        rawBody: parsed.text,
       });
     },
     async close() {

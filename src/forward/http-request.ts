@@ -4,8 +4,8 @@ import { DeliveryError } from './target.js';
 
 export interface HttpAnswer {
   status: number;
-  /** The answer's body as text, at most `maxBytes` (longer is an error: never read unbounded). */
-  text: string;
+  /** The answer's bytes, at most `maxBytes` (longer is an error: never read unbounded). */
+  body: Buffer;
 }
 
 export interface HttpRequest {
@@ -55,7 +55,7 @@ export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpA
           response.on('error', reject);
           response.on('end', () => {
             if (size > request.maxBytes && request.maxBytes > 0) reject(new DeliveryError(`answer larger than ${request.maxBytes} bytes`));
-            else resolve({ status: response.statusCode!, text: Buffer.concat(chunks).toString('utf8') });
+            else resolve({ status: response.statusCode!, body: Buffer.concat(chunks) });
           });
         },
       );

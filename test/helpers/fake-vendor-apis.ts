@@ -57,6 +57,8 @@ export async function startFakeVendorApis(veriffSecret: string) {
     failScores: 0,
     /** The next N Veriff decision requests answer 502. */
     failDecisions: 0,
+    /** The next N score or decision answers are 200 with bytes that are not UTF-8 (so not JSON). */
+    garbled: 0,
     /** Each score answer waits this long. */
     scoreDelayMs: 0,
     logins: () => calls.filter((c) => c.path === '/executive/log-in').length,
@@ -77,6 +79,12 @@ export async function startFakeVendorApis(veriffSecret: string) {
     const answer = (status: number, json?: unknown) => {
       calls.push({ method: req.method!, path: `${url.pathname}${url.search}`, headers: req.headers, body, status });
       res.writeHead(status, { 'content-type': 'application/json' }).end(json === undefined ? '' : JSON.stringify(json));
+    };
+    const result = (json: unknown) => {
+      if (api.garbled === 0) return answer(200, json);
+      api.garbled -= 1;
+      calls.push({ method: req.method!, path: `${url.pathname}${url.search}`, headers: req.headers, body, status: 200 });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]));
     };
     const incodeHeaders = req.headers['x-api-key'] === INCODE_API_KEY && req.headers['api-version'] === '1.0';
     if (req.method === 'POST' && url.pathname === '/executive/log-in') {
@@ -101,7 +109,7 @@ export async function startFakeVendorApis(veriffSecret: string) {
         return answer(503, { error: 'unavailable' });
       }
       const id = url.searchParams.get('id')!;
-      return answer(200, api.scores.get(id) ?? sampleScore());
+      return result(api.scores.get(id) ?? sampleScore());
     }
     const decision = /^\/v1\/sessions\/([^/]+)\/decision$/.exec(url.pathname);
     if (req.method === 'GET' && decision) {
@@ -119,7 +127,7 @@ export async function startFakeVendorApis(veriffSecret: string) {
         return answer(502, { error: 'bad gateway' });
       }
       const verification = api.decisions.get(id);
-      return answer(200, { status: 'success', verification: verification ?? null });
+      return result({ status: 'success', verification: verification ?? null });
     }
     answer(404, { error: 'not found' });
   });
