@@ -83,45 +83,38 @@ const unsetIfEmpty = (value: unknown) => (typeof value === 'string' && value.tri
 
 const optionalText = z.preprocess(unsetIfEmpty, z.string().trim().optional());
 
+/** A comma-separated setting as its items, trimmed, empty ones dropped; unset is none. */
+const commaItems = z
+  .string()
+  .optional()
+  .transform((text) =>
+    (text ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== ''),
+  );
+
 const list = (what: string, minLength = 1) =>
   z.preprocess(
     unsetIfEmpty,
-    z
-      .string()
-      .optional()
-      .transform((text) =>
-        (text ?? '')
-          .split(',')
-          .map((s) => s.trim())
-          .filter((s) => s !== ''),
-      )
-      .check((ctx) => {
-        for (const item of ctx.value) {
-          if (item.length < minLength) {
-            ctx.issues.push({ code: 'custom', input: ctx.value, message: `each ${what} must be at least ${minLength} characters` });
-            return;
-          }
+    commaItems.check((ctx) => {
+      for (const item of ctx.value) {
+        if (item.length < minLength) {
+          ctx.issues.push({ code: 'custom', input: ctx.value, message: `each ${what} must be at least ${minLength} characters` });
+          return;
         }
-      }),
+      }
+    }),
   );
 
 const cidrList = z.preprocess(
   unsetIfEmpty,
-  z
-    .string()
-    .optional()
-    .transform((text) =>
-      (text ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s !== ''),
-    )
-    .check((ctx) => {
-      const bad = ctx.value.filter((c) => parseCidr(c) === null);
-      if (bad.length > 0) {
-        ctx.issues.push({ code: 'custom', input: ctx.value, message: `not an IP address or CIDR range: ${bad.join(', ')}` });
-      }
-    }),
+  commaItems.check((ctx) => {
+    const bad = ctx.value.filter((c) => parseCidr(c) === null);
+    if (bad.length > 0) {
+      ctx.issues.push({ code: 'custom', input: ctx.value, message: `not an IP address or CIDR range: ${bad.join(', ')}` });
+    }
+  }),
 );
 
 const integer = (fallback: number, min: number, max: number) =>
