@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
-import { apiBase, httpRequest } from '../forward/http-request.js';
+import { vendorApi, type VendorApi } from '../forward/http-request.js';
 import { DeliveryError, type Target } from '../forward/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { incodeScoreSummary } from '../sessions/incode-score-summary.js';
 import type { EventStore } from '../store/event-store.js';
-import { VERSION } from '../version.js';
+import { SINK_NAMES } from '../store/outbox-sql.js';
 
 export interface IncodeScoreOptions {
   apiUrl: string;
@@ -17,28 +17,20 @@ export interface IncodeScoreOptions {
   clock: Clock;
 }
 
-export const INCODE_SCORE_SINK = 'incode-score';
+export const INCODE_SCORE_SINK: string = SINK_NAMES.incodeScore;
 /** Incode's executive tokens last about 24 hours: one older than this is renewed before use. */
 export const TOKEN_MAX_AGE_MS = 12 * 3_600_000;
-/** The largest score answer kept. */
-const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
-
-type ApiRequest = (
-  path: string,
-  init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string },
-  stop: AbortSignal,
-) => ReturnType<typeof httpRequest>;
 
 /**
  * The executive log-in token, shared: one log-in serves every fetch until the token is refused or
  * old, and fetches that need a token at the same moment wait for the same log-in.
  */
-function executiveTokens(options: IncodeScoreOptions, request: ApiRequest) {
+function executiveTokens(options: IncodeScoreOptions, api: VendorApi) {
   let current: { token: Promise<string>; at: number; value?: string } | undefined;
   let logins = 0;
   const logIn = async (stop: AbortSignal) => {
     const body = JSON.stringify({ email: options.email, password: options.password });
-    const answer = await request('/executive/log-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, stop);
+    const answer = await api.call('/executive/log-in', { method: 'POST', headers: { 'content-type': 'application/json' }, body }, stop);
     if (answer.status !== 200) throw new DeliveryError(`Incode log-in answered HTTP ${answer.status}`);
     const parsed = parseJsonBody(answer.body);
     const token = parsed.ok ? (parsed.value as { token?: unknown } | null)?.token : undefined;
@@ -72,22 +64,16 @@ function executiveTokens(options: IncodeScoreOptions, request: ApiRequest) {
  * which is then forwarded like any other. A refused token is renewed once per attempt.
  */
 export function incodeScoreTarget(options: IncodeScoreOptions): Target & { logins(): number } {
-  const { base, agent } = apiBase(options.apiUrl, 4);
-  const request: ApiRequest = (path, init, stop) =>
-    httpRequest(new URL(path.replace(/^\//, ''), base), {
-      method: init.method,
-      headers: { 'x-api-key': options.apiKey, 'api-version': '1.0', 'user-agent': `ine-webhooks/${VERSION}`, ...init.headers },
-      body: init.body,
-      agent,
-      timeoutMs: options.timeoutMs,
-      stop,
-      maxBytes: MAX_ANSWER_BYTES,
-    });
-  const tokens = executiveTokens(options, request);
+  const api = vendorApi(options.apiUrl, {
+    sockets: 4,
+    timeoutMs: options.timeoutMs,
+    headers: { 'x-api-key': options.apiKey, 'api-version': '1.0' },
+  });
+  const tokens = executiveTokens(options, api);
 
   return {
     name: INCODE_SCORE_SINK,
-    describe: `incode score ${base.origin}${base.pathname}`,
+    describe: `incode score ${api.base.origin}${api.base.pathname}`,
     verb: 'fetching the Incode score',
     ordered: false,
     concurrency: 4,
@@ -98,7 +84,7 @@ export function incodeScoreTarget(options: IncodeScoreOptions): Target & { login
       let answer;
       for (let attempt = 1; ; attempt += 1) {
         const token = await tokens.get(stop);
-        answer = await request(
+        answer = await api.call(
           `/omni/get/score?id=${encodeURIComponent(interviewId)}`,
           { method: 'GET', headers: { 'X-Incode-Hardware-Id': token } },
           stop,
@@ -130,7 +116,7 @@ export function incodeScoreTarget(options: IncodeScoreOptions): Target & { login
       });
     },
     async close() {
-      agent.destroy();
+      api.close();
     },
   };
 }

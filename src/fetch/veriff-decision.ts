@@ -1,12 +1,12 @@
 import { signHmac } from '../auth/hmac.js';
 import type { Clock } from '../clock.js';
-import { apiBase, httpRequest } from '../forward/http-request.js';
+import { vendorApi } from '../forward/http-request.js';
 import { DeliveryError, RetryLater, type Target } from '../forward/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { classifyVeriff } from '../providers/veriff/classify.js';
 import type { EventStore } from '../store/event-store.js';
-import { VERSION } from '../version.js';
+import { SINK_NAMES } from '../store/outbox-sql.js';
 
 export interface VeriffDecisionOptions {
   apiUrl: string;
@@ -20,13 +20,12 @@ export interface VeriffDecisionOptions {
   clock: Clock;
 }
 
-export const VERIFF_DECISION_SINK = 'veriff-decision';
+export const VERIFF_DECISION_SINK: string = SINK_NAMES.veriffDecision;
 /** Veriff keeps a session's decision to poll for this long; an undecided session is then parked. */
 export const VERIFF_POLL_DAYS = 7;
 /** "Not decided yet" is asked again after the reconcile delay (at least a second), doubling, at most this far apart. */
 const MAX_POLL_INTERVAL_MS = 12 * 3_600_000;
 const MIN_POLL_INTERVAL_MS = 1000;
-const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
  * Reconciles a Veriff session whose decision webhook never came: queued with its `submitted`
@@ -36,7 +35,11 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
  * then a duplicate); `verification: null` is asked again later, up to Veriff's 7 days.
  */
 export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
-  const { base, agent } = apiBase(options.apiUrl, 4);
+  const api = vendorApi(options.apiUrl, {
+    sockets: 4,
+    timeoutMs: options.timeoutMs,
+    headers: { 'x-auth-client': options.apiKey, 'content-type': 'application/json' },
+  });
 
   const decided = async (sessionId: string) => {
     for (let after: string | undefined; ;) {
@@ -49,7 +52,7 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
 
   return {
     name: VERIFF_DECISION_SINK,
-    describe: `veriff decisions ${base.origin}${base.pathname}`,
+    describe: `veriff decisions ${api.base.origin}${api.base.pathname}`,
     verb: 'reconciling the Veriff decision',
     ordered: false,
     concurrency: 4,
@@ -57,19 +60,11 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
     async deliver(item, stop) {
       const sessionId = item.event.sessionId;
       if (sessionId === null || (await decided(sessionId))) return;
-      const answer = await httpRequest(new URL(`v1/sessions/${encodeURIComponent(sessionId)}/decision`, base), {
-        method: 'GET',
-        headers: {
-          'x-auth-client': options.apiKey,
-          'x-hmac-signature': signHmac(options.secret, sessionId),
-          'content-type': 'application/json',
-          'user-agent': `ine-webhooks/${VERSION}`,
-        },
-        agent,
-        timeoutMs: options.timeoutMs,
+      const answer = await api.call(
+        `v1/sessions/${encodeURIComponent(sessionId)}/decision`,
+        { method: 'GET', headers: { 'x-hmac-signature': signHmac(options.secret, sessionId) } },
         stop,
-        maxBytes: MAX_ANSWER_BYTES,
-      });
+      );
       if (answer.status !== 200) throw new DeliveryError(`Veriff decision API answered HTTP ${answer.status}`);
       const parsed = parseJsonBody(answer.body);
       // Said without the parser's message: it may quote the answer.
@@ -102,7 +97,7 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
       });
     },
     async close() {
-      agent.destroy();
+      api.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { VERSION } from '../version.js';
 import { DeliveryError } from './target.js';
 
 export interface HttpAnswer {
@@ -20,11 +21,41 @@ export interface HttpRequest {
   maxBytes: number;
 }
 
-/** A vendor API's base URL, ending in `/` so that relative paths resolve below it, and a keep-alive agent for it. */
-export function apiBase(url: string, sockets: number): { base: URL; agent: http.Agent } {
-  const base = new URL(url.endsWith('/') ? url : `${url}/`);
-  return { base, agent: agentFor(base, sockets) };
+/** The largest answer a vendor API call keeps. */
+const MAX_API_ANSWER_BYTES = 4 * 1024 * 1024;
+
+export interface VendorApiSettings {
+  /** Connections kept open at most. */
+  sockets: number;
+  timeoutMs: number;
+  /** Sent with every call (a call's own headers add to them). */
+  headers: Record<string, string>;
 }
+
+/**
+ * A vendor API: its base URL (ending in `/`, so that a call's path resolves below it, whatever
+ * path the setting has), one keep-alive agent, and calls with the API's headers and limits.
+ */
+export function vendorApi(url: string, settings: VendorApiSettings) {
+  const base = new URL(url.endsWith('/') ? url : `${url}/`);
+  const agent = agentFor(base, settings.sockets);
+  return {
+    base,
+    call: (path: string, init: { method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }, stop: AbortSignal) =>
+      httpRequest(new URL(path.replace(/^\//, ''), base), {
+        method: init.method,
+        headers: { ...settings.headers, ...init.headers },
+        body: init.body,
+        agent,
+        timeoutMs: settings.timeoutMs,
+        stop,
+        maxBytes: MAX_API_ANSWER_BYTES,
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+export type VendorApi = ReturnType<typeof vendorApi>;
 
 /** A keep-alive agent for the URL's protocol, `sockets` connections at most. */
 export const agentFor = (url: URL, sockets: number): http.Agent =>
@@ -39,6 +70,7 @@ export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpA
   try {
     return await new Promise<HttpAnswer>((resolve, reject) => {
       const headers = {
+        'user-agent': `ine-webhooks/${VERSION}`,
         ...request.headers,
         ...(request.body === undefined ? {} : { 'content-length': String(Buffer.byteLength(request.body)) }),
       };

@@ -1,11 +1,11 @@
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.js';
-import { VERSION } from '../version.js';
 import { forwardJson } from './forward-json.js';
 import { agentFor, httpRequest } from './http-request.js';
 import { DeliveryError, type Target } from './target.js';
+import { SINK_NAMES } from '../store/outbox-sql.js';
 
-export const HTTP_SINK = 'http';
+export const HTTP_SINK: string = SINK_NAMES.http;
 
 export interface HttpSinkOptions {
   url: string;
@@ -36,7 +36,6 @@ export function httpSink(options: HttpSinkOptions): Target {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          'user-agent': `ine-webhooks/${VERSION}`,
           'webhook-id': item.event.id,
           'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
           'webhook-signature': webhook.sign(item.event.id, at, body),

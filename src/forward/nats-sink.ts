@@ -2,8 +2,9 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { forwardJson } from './forward-json.js';
 import { DeliveryError, type Target } from './target.js';
+import { SINK_NAMES } from '../store/outbox-sql.js';
 
-export const NATS_SINK = 'nats';
+export const NATS_SINK: string = SINK_NAMES.nats;
 
 export interface NatsSinkOptions {
   url: string;

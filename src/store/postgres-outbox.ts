@@ -38,19 +38,15 @@ export async function enqueuePostgres(client: pg.PoolClient, stored: { event: Ne
 /**
  * The outbox on PostgreSQL. Several replicas share it: the lease row in `sinks` is taken with one
  * atomic upsert, so only one replica drains a sink at a time, and an expired lease (its holder
- * died) is taken over.
+ * died) is taken over. `guard` runs each query, its failure said as the store being unavailable.
  */
-export function postgresOutbox(
-  pool: pg.Pool,
-  read: <T>(query: () => Promise<T>) => Promise<T>,
-  write: <T>(query: () => Promise<T>) => Promise<T>,
-): Outbox {
+export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>) => Promise<T>): Outbox {
   const rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
   return {
-    lease: (sink, owner, now, until) => write(async () => (await rows(OUTBOX_SQL.lease, [sink, owner, now, until])).length === 1),
-    release: (sink, owner) => write(async () => void (await pool.query(OUTBOX_SQL.release, [sink, owner]))),
+    lease: (sink, owner, now, until) => guard(async () => (await rows(OUTBOX_SQL.lease, [sink, owner, now, until])).length === 1),
+    release: (sink, owner) => guard(async () => void (await pool.query(OUTBOX_SQL.release, [sink, owner]))),
     settle: (sink, settlement) =>
-      write(async () => {
+      guard(async () => {
         const client = await pool.connect();
         try {
           await client.query('BEGIN');
@@ -73,9 +69,9 @@ export function postgresOutbox(
         }
       }),
     redrive: (query, now) =>
-      write(async () => (await pool.query(OUTBOX_SQL.redrive, [query.sink ?? null, query.eventId ?? null, now])).rowCount ?? 0),
+      guard(async () => (await pool.query(OUTBOX_SQL.redrive, [query.sink ?? null, query.eventId ?? null, now])).rowCount ?? 0),
     due: (sink, now, limit, ordered) =>
-      read(async () =>
+      guard(async () =>
         toDueItems(
           sink,
           await rows<DueRow>(ordered ? OUTBOX_SQL.dueOrdered : OUTBOX_SQL.dueAny, [sink, limit, ...(ordered ? [] : [now])]),
@@ -83,9 +79,9 @@ export function postgresOutbox(
           ordered,
         ),
       ),
-    stats: () => read(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),
+    stats: () => guard(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),
     queuedFor: (seqs) =>
-      read(async () =>
+      guard(async () =>
         (
           await rows<QueuedRow>(
             `SELECT sink, seq, state, attempts, next_attempt_at, last_error FROM outbox
@@ -95,7 +91,7 @@ export function postgresOutbox(
         ).map(toQueuedItem),
       ),
     parked: (query) =>
-      read(async () => {
+      guard(async () => {
         const [seq, sink] = parkedCursor(query.after);
         return toParkedPage(await rows(OUTBOX_SQL.parked, [query.sink ?? null, seq, sink, query.limit]));
       }),

@@ -267,7 +267,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     quarantine: lifecycle.quarantine,
     check: lifecycle.check,
     close: lifecycle.close,
-    outbox: postgresOutbox(pool, lifecycle.read, lifecycle.read),
+    outbox: postgresOutbox(pool, lifecycle.read),
 
     async listEvents(query: EventQuery) {
       const used = eventFilters(query);
