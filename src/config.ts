@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseCidr } from './auth/ip-allow-list.js';
 import { ConfigError } from './errors.js';
+import { parseProxyRoles, type ProxyRoleRule } from './access/proxy-roles.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -34,8 +35,10 @@ export interface Config {
   port: number;
   adminHost: string;
   adminPort: number;
-  /** Unset: the admin read endpoints are off (404). */
+  /** The break-glass admin key (`admin-token` in the audit trail); named keys live in the store. */
   adminToken: string | undefined;
+  /** Single sign-on through a proxy: its header, its addresses, and the identity → role rules. */
+  authProxy: { header: string; cidrs: string[]; roles: ProxyRoleRule[] } | undefined;
   dataDir: string;
   /** Unset: the embedded SQLite store in `dataDir`. */
   databaseUrl: string | undefined;
@@ -223,6 +226,9 @@ const envSchema = z.object({
   ADMIN_HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
   ADMIN_PORT: integer(9090, 0, 65535),
   ADMIN_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(MIN_OWN_SECRET, `must be at least ${MIN_OWN_SECRET} characters`).optional()),
+  AUTH_PROXY_HEADER: optionalText,
+  AUTH_PROXY_CIDRS: cidrList,
+  AUTH_PROXY_ROLES: optionalText,
   DATA_DIR: z.preprocess(unsetIfEmpty, z.string().default('./data')),
   DATABASE_URL: z.preprocess(
     unsetIfEmpty,
@@ -347,6 +353,29 @@ export function loadConfig(env: Env): Config {
       problems.push('INCODE_OAUTH_CLIENT_ID: must not contain a colon or white space (HTTP Basic credentials)');
     }
   }
+  let proxyRoles: ProxyRoleRule[] = [];
+  if (valid('AUTH_PROXY_HEADER', 'AUTH_PROXY_CIDRS', 'AUTH_PROXY_ROLES')) {
+    const header = e.AUTH_PROXY_HEADER;
+    if (header !== undefined && !HEADER_TOKEN.test(header)) problems.push('AUTH_PROXY_HEADER: not a valid HTTP header name');
+    if (header !== undefined && e.AUTH_PROXY_CIDRS.length === 0) {
+      problems.push(
+        "AUTH_PROXY_CIDRS: required when AUTH_PROXY_HEADER is set (the proxy's addresses: the header is trusted from them only)",
+      );
+    }
+    if (header !== undefined && e.AUTH_PROXY_ROLES === undefined) {
+      problems.push('AUTH_PROXY_ROLES: required when AUTH_PROXY_HEADER is set (e.g. ana@example.mx=admin,*@example.mx=viewer)');
+    }
+    if (header === undefined && (e.AUTH_PROXY_CIDRS.length > 0 || e.AUTH_PROXY_ROLES !== undefined)) {
+      problems.push(
+        'AUTH_PROXY_HEADER: required when AUTH_PROXY_CIDRS or AUTH_PROXY_ROLES is set (the header the proxy puts the identity in)',
+      );
+    }
+    if (e.AUTH_PROXY_ROLES !== undefined) {
+      const parsed = parseProxyRoles(e.AUTH_PROXY_ROLES);
+      problems.push(...parsed.problems.map((p) => `AUTH_PROXY_ROLES: ${p}`));
+      proxyRoles = parsed.rules;
+    }
+  }
   if (valid('PORT', 'ADMIN_PORT') && e.PORT !== 0 && e.PORT === e.ADMIN_PORT) {
     problems.push('ADMIN_PORT: must differ from PORT (the admin listener is never on the public port)');
   }
@@ -388,6 +417,10 @@ export function loadConfig(env: Env): Config {
     adminHost: e.ADMIN_HOST,
     adminPort: e.ADMIN_PORT,
     adminToken: e.ADMIN_TOKEN,
+    authProxy:
+      e.AUTH_PROXY_HEADER !== undefined
+        ? { header: e.AUTH_PROXY_HEADER.toLowerCase(), cidrs: e.AUTH_PROXY_CIDRS, roles: proxyRoles }
+        : undefined,
     dataDir: path.resolve(e.DATA_DIR),
     databaseUrl: e.DATABASE_URL,
     bodyLimit: e.BODY_LIMIT,

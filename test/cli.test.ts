@@ -76,8 +76,18 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     const sentVeriff = await tail.waitFor((l) => l.provider === 'veriff' && l.reference === 'cust-cli');
     // The event id `send` printed is the id the service stored.
     expect(v.out).toContain(`event id ${sentVeriff.id}`);
-    // Piped: events only on stdout; what tail says of itself goes to stderr.
-    expect(tail.stderr()).toMatch(/^the event log is empty \(SQLite in .+\)\nfollowing new events every 100 ms; Ctrl-C to stop\n$/);
+    // Piped: events only on stdout; what tail says of itself goes to stderr, with one audit line per batch of payloads printed.
+    const said = tail
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '');
+    expect(said.filter((l) => !l.startsWith('{')).join('\n')).toMatch(
+      /^the event log is empty \(SQLite in .+\)\nfollowing new events every 100 ms; Ctrl-C to stop$/,
+    );
+    const auditLines = said.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).audit);
+    expect(auditLines.length).toBeGreaterThan(0);
+    for (const a of auditLines)
+      expect(a).toMatchObject({ actor: expect.stringMatching(/^"cli:.+"$/), role: 'admin', action: 'read_payload', outcome: 'ok' });
     await tail.waitFor((l) => l.provider === 'incode' && l.status === 'IN_PROGRESS' && l.integration === 'oauth');
     await tail.waitFor((l) => l.integration === 'static-header');
     expect(tail.lines).toHaveLength(4);

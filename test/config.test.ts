@@ -53,6 +53,42 @@ describe('config', () => {
     expect(c.veriff.allowedIps).toEqual(['1.2.3.4', '10.0.0.0/8', '::1']);
   });
 
+  it('reads the SSO proxy settings, and refuses a partial or meaningless proxy setup at start', () => {
+    const c = loadConfig({
+      AUTH_PROXY_HEADER: 'X-Forwarded-Email',
+      AUTH_PROXY_CIDRS: '10.0.5.10/32, ::1',
+      AUTH_PROXY_ROLES: 'ana@example.mx=admin, *@example.mx=viewer',
+    });
+    expect(c.authProxy).toEqual({
+      header: 'x-forwarded-email',
+      cidrs: ['10.0.5.10/32', '::1'],
+      roles: [
+        { pattern: 'ana@example.mx', role: 'admin' },
+        { pattern: '*@example.mx', role: 'viewer' },
+      ],
+    });
+    expect(loadConfig({}).authProxy).toBeUndefined();
+    expect(problems({ AUTH_PROXY_HEADER: 'X-Forwarded-Email', AUTH_PROXY_ROLES: 'a=admin' })).toEqual([
+      "AUTH_PROXY_CIDRS: required when AUTH_PROXY_HEADER is set (the proxy's addresses: the header is trusted from them only)",
+    ]);
+    expect(problems({ AUTH_PROXY_HEADER: 'X-Forwarded-Email', AUTH_PROXY_CIDRS: '10.0.0.1' })).toEqual([
+      'AUTH_PROXY_ROLES: required when AUTH_PROXY_HEADER is set (e.g. ana@example.mx=admin,*@example.mx=viewer)',
+    ]);
+    expect(problems({ AUTH_PROXY_HEADER: 'X-Email', AUTH_PROXY_CIDRS: '10.0.0.1', AUTH_PROXY_ROLES: 'ana=root,*=' })).toEqual([
+      'AUTH_PROXY_ROLES: "ana=root": the role must be one of viewer, support, operator, admin',
+      'AUTH_PROXY_ROLES: "*=": the role must be one of viewer, support, operator, admin',
+    ]);
+    expect(problems({ AUTH_PROXY_HEADER: 'X-Email', AUTH_PROXY_CIDRS: '10.0.0.1', AUTH_PROXY_ROLES: ',' })).toEqual([
+      'AUTH_PROXY_ROLES: names no identity=role pair (roles: viewer, support, operator, admin)',
+    ]);
+    expect(problems({ AUTH_PROXY_CIDRS: 'not-an-ip', AUTH_PROXY_ROLES: 'a=admin' })).toEqual([
+      'AUTH_PROXY_CIDRS: not an IP address or CIDR range: not-an-ip',
+    ]);
+    expect(problems({ AUTH_PROXY_ROLES: 'a=admin' })).toEqual([
+      'AUTH_PROXY_HEADER: required when AUTH_PROXY_CIDRS or AUTH_PROXY_ROLES is set (the header the proxy puts the identity in)',
+    ]);
+  });
+
   it('lists every problem at once', () => {
     const list = problems({
       PORT: 'abc',

@@ -16,7 +16,7 @@ import {
   startFakeVendorApis,
   VERIFF_API_KEY,
 } from './helpers/fake-vendor-apis.js';
-import { ADMIN_TOKEN, FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
+import { ADMIN_TOKEN, captureLogs, FULL_ENV, harness, VERIFF_SECRET, type Harness } from './helpers/harness.js';
 import { waitFor } from './helpers/wait-for.js';
 import { cli } from './helpers/cli.js';
 import { redriveCommand, sinksCommand } from '../src/cli/sinks.js';
@@ -212,7 +212,13 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
       expect(metrics).toMatch(/^ine_webhooks_forward_failed_total\{sink="incode-score"\} 2$/m);
       // The ops commands, in this process (their process-level behaviour is tested with the built service).
       const lines: string[] = [];
-      const ctx = { config: h.config, out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), isTty: true };
+      const ctx = {
+        config: h.config,
+        out: (l: string) => lines.push(l),
+        err: (l: string) => lines.push(l),
+        isTty: true,
+        logger: captureLogs().logger,
+      };
       expect(await sinksCommand(ctx, [])).toBe(0);
       expect(lines.find((l) => l.startsWith('incode-score'))).toMatch(/^incode-score\s+0\s+0\s+1\s+-\s+no answer within 300 ms/);
       expect(lines).toContain('parked (send again with: ine-webhooks redrive --id EVENT_ID, or --all):');

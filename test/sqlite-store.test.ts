@@ -30,6 +30,7 @@ describe('SQLite specifics', () => {
       { version: 3, name: 'the database enforces event uniqueness again; ordinary indexes instead of lookups' },
       { version: 4, name: "the vendor's own time of each event" },
       { version: 5, name: 'outbox: each new event queued for every sink and follow-up fetch' },
+      { version: 6, name: 'access keys and the audit trail' },
     ]);
     db.close();
     await store.close();
@@ -91,7 +92,7 @@ describe('SQLite specifics', () => {
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('DELETE FROM schema_migrations');
     db.close();
-    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 5: start the service once/);
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 6: start the service once/);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -177,7 +178,7 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
         { name: 'events_by_reference', sql: 'CREATE INDEX events_by_reference ON events (reference, seq)' },
         { name: 'events_by_session', sql: 'CREATE INDEX events_by_session ON events (session_id, seq)' },
       ]);
-      expect(tablesOf(db)).toEqual(['events', 'outbox', 'quarantine', 'schema_migrations', 'sinks', 'store_probe']);
+      expect(tablesOf(db)).toEqual(['access_keys', 'audit', 'events', 'outbox', 'quarantine', 'schema_migrations', 'sinks', 'store_probe']);
       // The query planner uses them: no scan of the log for a session, a reference or an id.
       const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
       expect(plan("SELECT * FROM events WHERE session_id = 's' AND seq > 0 ORDER BY seq LIMIT 10")).toMatch(
@@ -267,7 +268,16 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
         expect(next.duplicate).toBe(false);
         expect(Number(next.seq)).toBeGreaterThan(3);
         const db = new Database(path.join(dir, SQLITE_FILE), { readonly: true });
-        expect(tablesOf(db)).toEqual(['events', 'outbox', 'quarantine', 'schema_migrations', 'sinks', 'store_probe']);
+        expect(tablesOf(db)).toEqual([
+          'access_keys',
+          'audit',
+          'events',
+          'outbox',
+          'quarantine',
+          'schema_migrations',
+          'sinks',
+          'store_probe',
+        ]);
         expect(indexesOf(db).map((i) => i.name)).toEqual(['events_by_reference', 'events_by_session', 'sqlite_autoindex_events_1']);
         expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(LATEST_VERSION);
         db.close();

@@ -1,7 +1,10 @@
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { timingSafeEqualText } from '../auth/timing-safe-equal.js';
-import { parseBearer } from '../auth/oauth.js';
+import { generateAccessKey, hashAccessKey, KEY_NAME, KEY_NAME_RULE } from '../access/access-key.js';
+import { createAdminAuth } from '../access/admin-auth.js';
+import { createAuditTrail } from '../access/audit-trail.js';
+import { payloadView } from '../access/payload-access.js';
+import { ROLES } from '../access/roles.js';
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
 import { errorHandler } from '../http/error-handler.js';
@@ -11,7 +14,7 @@ import type { Metrics } from '../metrics.js';
 import { toPayloadIssues } from '../providers/zod-issues.js';
 import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference } from '../sessions/session-view.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, QuarantineItem } from '../store/event-store.js';
 import { sinksReport } from '../forward/sinks-report.js';
 import { systemClock, type Clock } from '../clock.js';
 
@@ -59,6 +62,20 @@ const referenceQuery = z.object({
   reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).pipe(identifier),
   after: cursor,
 });
+const auditQuery = z.strictObject({
+  actor: identifier.optional(),
+  subject: identifier.optional(),
+  order: z.enum(['oldest', 'newest']).default('oldest'),
+  after: cursor,
+  limit,
+});
+const redriveBody = z
+  .strictObject({ sink: identifier.optional(), eventId: identifier.optional(), all: z.literal(true).optional() })
+  .refine((b) => (b.eventId === undefined) !== (b.all === undefined), 'give either eventId or "all": true');
+const newKeyBody = z.strictObject({
+  name: z.string().regex(KEY_NAME, KEY_NAME_RULE),
+  role: z.enum(ROLES),
+});
 
 /** Sends JSON text built from the stored bytes (session-json.ts). */
 const sendJson = (res: Response, text: string) => res.type('application/json').send(text);
@@ -78,7 +95,23 @@ function parseQuery<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
   return parsed.data;
 }
 
-/** The admin listener (ADMIN_PORT, never the public port): read access to the log behind ADMIN_TOKEN. */
+function parseBody<T extends z.ZodType>(schema: T, req: Request): z.infer<T> {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (!parsed.success) throw new HttpError(400, 'invalid_body', { body: { issues: toPayloadIssues(parsed.error) } });
+  return parsed.data;
+}
+
+/** A quarantined delivery as a viewer may see it: why and when, never its bytes. */
+const withheldQuarantine = ({ rawBody: _bytes, rawBodyEncoding: _encoding, ...meta }: QuarantineItem) => ({
+  ...meta,
+  payloadWithheld: true,
+});
+
+/**
+ * The admin listener (ADMIN_PORT, never the public port): metrics, and for the people of the
+ * README's "People, roles and the audit trail" the read API, redrive, keys and the audit trail,
+ * each route behind the role its table gives.
+ */
 export function buildAdminApp({ config, store, logger, metrics, sinks = [], clock = systemClock }: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -91,65 +124,157 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
     res.send(await metrics.registry.metrics());
   });
 
-  const token = config.adminToken;
-  if (token !== undefined) {
-    const requireToken = (req: Request, _res: Response, next: NextFunction) => {
-      const given = parseBearer(req.headers.authorization);
-      if (given === undefined || !timingSafeEqualText(given, token)) {
-        logger.warn(
-          { admin: 'refused', path: req.path, reason: given === undefined ? 'missing bearer token' : 'wrong token' },
-          'admin request refused',
-        );
-        throw new HttpError(401, 'unauthorized', { headers: { 'www-authenticate': 'Bearer' } });
-      }
-      next();
-    };
+  const audit = createAuditTrail(store.access, logger, clock);
+  const { authenticate, requireRole } = createAdminAuth({ config, access: store.access, audit, logger, clock });
+  const viewer = [authenticate, requireRole('viewer')];
+  const json = express.json({ limit: '16kb' });
 
-    app.get('/events', requireToken, async (req, res) => {
-      const q = parseQuery(eventQuery, req);
-      const page = await store.listEvents(q);
-      sendJson(res, `{"events":[${page.items.map(eventJson).join(',')}],"next":${JSON.stringify(page.next)}}`);
-    });
+  app.get('/events', ...viewer, async (req, res) => {
+    const q = parseQuery(eventQuery, req);
+    const page = await store.listEvents(q);
+    const payloads =
+      page.items.length === 0
+        ? 'withheld'
+        : await payloadView(audit, res.locals.principal, {
+            subject: q.sessionId ?? q.reference ?? null,
+            detail: { route: 'events', ...filtersOf(q), after: q.after ?? '0', next: page.next, events: page.items.length },
+          });
+    sendJson(res, `{"events":[${page.items.map((e) => eventJson(e, payloads)).join(',')}],"next":${JSON.stringify(page.next)}}`);
+  });
 
-    app.get('/events/:id', requireToken, async (req, res) => {
-      const event = await store.getEvent(parseParam(req, 'id'));
-      if (!event) throw new HttpError(404, 'not_found');
-      sendJson(res, eventJson(event));
-    });
+  app.get('/events/:id', ...viewer, async (req, res) => {
+    const event = await store.getEvent(parseParam(req, 'id'));
+    if (!event) throw new HttpError(404, 'not_found');
+    sendJson(res, eventJson(event, await payloadView(audit, res.locals.principal, { subject: event.id, detail: { route: 'event' } })));
+  });
 
-    app.get('/sessions/:sessionId', requireToken, async (req, res) => {
-      const view = await sessionById(store, parseParam(req, 'sessionId'));
-      if (!view) throw new HttpError(404, 'not_found');
-      sendJson(res, sessionJson(view));
-    });
+  // The exact stored bytes, for support and above only: there is no metadata to fall back to.
+  app.get('/events/:id/payload', authenticate, requireRole('support'), async (req, res) => {
+    const event = await store.getEvent(parseParam(req, 'id'));
+    if (!event) throw new HttpError(404, 'not_found');
+    await payloadView(audit, res.locals.principal, { subject: event.id, detail: { route: 'payload' } });
+    sendJson(res, event.rawBody);
+  });
 
-    app.get('/sessions', requireToken, async (req, res) => {
-      const { reference, after } = parseQuery(referenceQuery, req);
-      const page = await sessionsByReference(store, reference, after);
-      sendJson(
-        res,
-        `{"reference":${JSON.stringify(reference)},"sessions":[${page.sessions.map(sessionJson).join(',')}],"next":${JSON.stringify(page.next)}}`,
-      );
+  app.get('/sessions/:sessionId', ...viewer, async (req, res) => {
+    const view = await sessionById(store, parseParam(req, 'sessionId'));
+    if (!view) throw new HttpError(404, 'not_found');
+    const payloads = await payloadView(audit, res.locals.principal, {
+      subject: view.sessionId,
+      detail: { route: 'session', events: view.events.length },
     });
+    sendJson(res, sessionJson(view, payloads));
+  });
 
-    app.get('/quarantine/:id', requireToken, async (req, res) => {
-      const item = await store.getQuarantineItem(parseParam(req, 'id'));
-      if (!item) throw new HttpError(404, 'not_found');
-      res.json(item);
-    });
+  app.get('/sessions', ...viewer, async (req, res) => {
+    const { reference, after } = parseQuery(referenceQuery, req);
+    const page = await sessionsByReference(store, reference, after);
+    const payloads =
+      page.sessions.length === 0
+        ? 'withheld'
+        : await payloadView(audit, res.locals.principal, {
+            subject: reference,
+            detail: { route: 'sessions', sessions: page.sessions.map((s) => s.sessionId) },
+          });
+    sendJson(
+      res,
+      `{"reference":${JSON.stringify(reference)},"sessions":[${page.sessions.map((s) => sessionJson(s, payloads)).join(',')}],"next":${JSON.stringify(page.next)}}`,
+    );
+  });
 
-    app.get('/sinks', requireToken, async (req, res) => {
-      const q = parseQuery(parkedQuery, req);
-      const [report, parked] = await Promise.all([sinksReport(store.outbox, sinks, clock.now()), store.outbox.parked(q)]);
-      res.json({ sinks: report, parked });
-    });
+  app.get('/quarantine/:id', ...viewer, async (req, res) => {
+    const item = await store.getQuarantineItem(parseParam(req, 'id'));
+    if (!item) throw new HttpError(404, 'not_found');
+    const payloads = await payloadView(audit, res.locals.principal, { subject: item.id, detail: { route: 'quarantine' } });
+    res.json(payloads === 'shown' ? item : withheldQuarantine(item));
+  });
 
-    app.get('/quarantine', requireToken, async (req, res) => {
-      const q = parseQuery(pageQuery, req);
-      const page = await store.listQuarantine(q);
-      res.json({ items: page.items, next: page.next });
+  app.get('/quarantine', ...viewer, async (req, res) => {
+    const q = parseQuery(pageQuery, req);
+    const page = await store.listQuarantine(q);
+    const payloads =
+      page.items.length === 0
+        ? 'withheld'
+        : await payloadView(audit, res.locals.principal, {
+            subject: null,
+            detail: { route: 'quarantine', after: q.after ?? '0', next: page.next, items: page.items.length },
+          });
+    res.json({ items: payloads === 'shown' ? page.items : page.items.map(withheldQuarantine), next: page.next });
+  });
+
+  app.get('/sinks', ...viewer, async (req, res) => {
+    const q = parseQuery(parkedQuery, req);
+    const [report, parked] = await Promise.all([sinksReport(store.outbox, sinks, clock.now()), store.outbox.parked(q)]);
+    res.json({ sinks: report, parked });
+  });
+
+  app.post('/sinks/redrive', authenticate, requireRole('operator'), json, async (req, res) => {
+    const body = parseBody(redriveBody, req);
+    const count = await store.outbox.redrive({ sink: body.sink, eventId: body.eventId }, clock.now());
+    const { actor, role } = res.locals.principal;
+    await audit({
+      actor,
+      role,
+      action: 'redrive',
+      subject: body.eventId ?? body.sink ?? 'all',
+      reason: null,
+      outcome: count > 0 ? 'ok' : 'nothing_parked',
+      detail: { sink: body.sink ?? null, count },
     });
-  }
+    res.json({ redriven: count });
+  });
+
+  const admin = [authenticate, requireRole('admin')];
+
+  app.get('/keys', ...admin, async (_req, res) => {
+    res.json({ keys: await store.access.listKeys() });
+  });
+
+  app.post('/keys', ...admin, json, async (req, res) => {
+    const { name, role } = parseBody(newKeyBody, req);
+    const key = generateAccessKey();
+    const principal = res.locals.principal;
+    const added = await store.access.addKey({
+      name,
+      role,
+      hash: hashAccessKey(key),
+      createdAt: new Date(clock.now()).toISOString(),
+      createdBy: principal.actor,
+    });
+    await audit({
+      actor: principal.actor,
+      role: principal.role,
+      action: 'key_add',
+      subject: name,
+      reason: null,
+      outcome: added ? 'ok' : 'name_taken',
+      detail: { role },
+    });
+    if (!added) throw new HttpError(409, 'key_exists', { body: { name } });
+    res.status(201).json({ name, role, key });
+  });
+
+  app.delete('/keys/:name', ...admin, async (req, res) => {
+    const name = parseParam(req, 'name');
+    const removed = await store.access.revokeKey(name);
+    const principal = res.locals.principal;
+    await audit({
+      actor: principal.actor,
+      role: principal.role,
+      action: 'key_revoke',
+      subject: name,
+      reason: null,
+      outcome: removed ? 'ok' : 'not_found',
+    });
+    if (!removed) throw new HttpError(404, 'not_found');
+    res.status(204).end();
+  });
+
+  app.get('/audit', ...admin, async (req, res) => {
+    const q = parseQuery(auditQuery, req);
+    const page = await store.access.listAudit({ ...q, newestFirst: q.order === 'newest' });
+    res.json({ records: page.items, next: page.next });
+  });
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
@@ -157,3 +282,9 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
   app.use(errorHandler(logger));
   return app;
 }
+
+/** The filters of an event query that were given, for the audit record's detail. */
+const filtersOf = (q: z.infer<typeof eventQuery>) =>
+  Object.fromEntries(
+    Object.entries({ provider: q.provider, sessionId: q.sessionId, reference: q.reference }).filter(([, v]) => v !== undefined),
+  );

@@ -1,3 +1,4 @@
+import type { PayloadView } from '../access/payload-access.js';
 import type { StoredEvent } from '../store/event-store.js';
 import type { CliContext } from './cli-context.js';
 import { eventJson } from '../sessions/session-json.js';
@@ -23,11 +24,11 @@ const MIN_WIDTHS = [6, 20, 8, 14, 36, 16, 12, 10, 11];
  * Prints events as a table or as JSON lines. The table's widths are set by the first batch (at
  * least MIN_WIDTHS) and kept, so rows printed later by `tail --follow` line up with the header.
  */
-export function eventPrinter(ctx: CliContext, json: boolean): (events: StoredEvent[]) => void {
+export function eventPrinter(ctx: CliContext, json: boolean): (events: StoredEvent[], payloads: PayloadView) => void {
   let line: ((cells: string[]) => string) | undefined;
-  return (events) => {
+  return (events, payloads) => {
     if (json) {
-      for (const e of events) ctx.out(eventJson(e));
+      for (const e of events) ctx.out(eventJson(e, payloads));
       return;
     }
     if (events.length === 0) return;

@@ -4,6 +4,8 @@ import { SEND_USAGE } from './send.js';
 import { SHOW_USAGE } from './show.js';
 import { REDRIVE_USAGE, SINKS_USAGE } from './sinks.js';
 import { TAIL_USAGE } from './tail.js';
+import { KEYS_USAGE } from './keys.js';
+import { AUDIT_USAGE } from './audit.js';
 
 export const MIGRATE_USAGE = 'migrate';
 
@@ -85,6 +87,35 @@ within seconds, ahead of newer events. Exit 1 when --id matched nothing parked.
 examples:
   ine-webhooks redrive --all
   ine-webhooks redrive --sink http --id 9f2a…`,
+  keys: `usage: ine-webhooks ${KEYS_USAGE}
+
+Named access keys for the admin listener (and the console), each with a role:
+  viewer    event and session metadata, quarantine reasons, sinks; never a payload
+  support   payloads and raw bodies too (each read is recorded in the audit trail)
+  operator  redrive (and replay) too
+  admin     keys and the audit trail too
+\`add\` prints the new key once, alone on standard output (capture it: it is never shown again;
+only its hash is stored). \`revoke\` refuses the key on every replica from the next request on.
+Every change is recorded in the audit trail as cli:<os user>.
+
+examples:
+  KEY=$(ine-webhooks keys add ana --role support)
+  ine-webhooks keys list
+  ine-webhooks keys revoke ana`,
+  audit: `usage: ine-webhooks ${AUDIT_USAGE}
+
+The audit trail, newest first: every read of a payload (API, CLI), every redrive, key change and
+refused admin request, with its time, actor, role, subject (ids only), reason and outcome.
+A table on a terminal, JSON lines when piped (or with --json).
+
+options:
+  --actor A       only this actor (a key's name, a proxy identity, admin-token, cli:<user>, unknown)
+  --subject S     only this subject (an event id, session id, reference or key name)
+  --limit N       how many records (1-1000, default 50)
+
+examples:
+  ine-webhooks audit
+  ine-webhooks audit --actor ana --json`,
   migrate: `usage: ine-webhooks ${MIGRATE_USAGE}
 
 Applies pending schema migrations to the configured store (DATABASE_URL, else SQLite in DATA_DIR)
@@ -109,6 +140,10 @@ commands:
       forwarding: each sink's delivered, pending and parked events, and its last error
   ${REDRIVE_USAGE}
       queue parked events again for forwarding
+  ${KEYS_USAGE}
+      named access keys (with a role) for the admin listener
+  ${AUDIT_USAGE}
+      the audit trail: who read or changed what
   ${MIGRATE_USAGE}
       apply pending schema migrations to the configured store
   --version

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import pino from 'pino';
 import { configFromEnvOrExit } from '../config-from-env.js';
+import { createLogger } from '../logger.js';
+import { auditCommand } from './audit.js';
+import { keysCommand } from './keys.js';
 import { CliError, type CliContext } from './cli-context.js';
 import { migrateCommand } from './migrate.js';
 import { COMMAND_HELP, USAGE } from './help.js';
@@ -35,6 +39,8 @@ async function run(): Promise<number> {
     quarantine: (ctx) => quarantineCommand(ctx, rest),
     sinks: (ctx) => sinksCommand(ctx, rest),
     redrive: (ctx) => redriveCommand(ctx, rest),
+    keys: (ctx) => keysCommand(ctx, rest),
+    audit: (ctx) => auditCommand(ctx, rest),
     migrate: async (ctx) => {
       if (rest.length > 0) throw new CliError(`migrate takes no arguments: ${rest.join(' ')}`, 2);
       return migrateCommand(ctx.config, ctx.out);
@@ -45,8 +51,10 @@ async function run(): Promise<number> {
     process.stderr.write(`${command === undefined ? '' : `ine-webhooks: unknown command "${command}"\n\n`}${USAGE}\n`);
     return 2;
   }
+  const config = configFromEnvOrExit(`ine-webhooks ${command}`);
   const ctx: CliContext = {
-    config: configFromEnvOrExit(`ine-webhooks ${command}`),
+    config,
+    logger: await createLogger({ level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) }),
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
     isTty: process.stdout.isTTY === true,

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { QuarantineItem } from '../store/event-store.js';
-import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable, shortTime } from './table.js';
 
 export const QUARANTINE_USAGE = 'quarantine [list [--limit N] [--json] | show <id>]';
@@ -24,11 +24,15 @@ export async function quarantineCommand(ctx: CliContext, argv: string[]): Promis
   }
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
-  const store = await openStoreForReading(ctx.config);
+  const json = values.json || !ctx.isTty;
+  // `show` and JSON lines carry the raw bytes: such a read is recorded in the audit trail first.
+  const store = await openStoreForReading(ctx.config, { sideWrites: action === 'show' || json });
   try {
+    const { showPayloads } = cliAudit(ctx, store);
     if (action === 'show') {
       const item = await store.getQuarantineItem(id!);
       if (!item) throw new CliError(`no quarantined item ${id}`);
+      await showPayloads({ subject: item.id, detail: { command: 'quarantine show' } });
       ctx.out(JSON.stringify(item, null, 2));
       return 0;
     }
@@ -40,7 +44,8 @@ export async function quarantineCommand(ctx: CliContext, argv: string[]): Promis
       items.push(...page.items);
       after = page.next!;
     }
-    if (values.json || !ctx.isTty) {
+    if (json) {
+      if (items.length > 0) await showPayloads({ subject: null, detail: { command: 'quarantine list', items: items.length } });
       for (const item of items) ctx.out(JSON.stringify(item));
       return 0;
     }

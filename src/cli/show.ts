@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference, type SessionView } from '../sessions/session-view.js';
-import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable, shortTime } from './table.js';
 
 export const SHOW_USAGE = 'show <sessionId | reference> [--json]';
@@ -49,7 +49,7 @@ export async function showCommand(ctx: CliContext, argv: string[]): Promise<numb
   });
   if (positionals.length !== 1) throw new CliError(`expected one session id or reference\nusage: ine-webhooks ${SHOW_USAGE}`, 2);
   const key = positionals[0]!;
-  const store = await openStoreForReading(ctx.config);
+  const store = await openStoreForReading(ctx.config, { sideWrites: values.json });
   try {
     const byId = await sessionById(store, key);
     const views = byId ? [byId] : [];
@@ -60,9 +60,18 @@ export async function showCommand(ctx: CliContext, argv: string[]): Promise<numb
       after = page.next ?? undefined;
     }
     if (views.length === 0) throw new CliError(`nothing stored for session or reference "${key}"`);
-    if (values.json)
-      ctx.out(byId ? sessionJson(byId) : `{"reference":${JSON.stringify(key)},"sessions":[${views.map(sessionJson).join(',')}]}`);
-    else {
+    if (values.json) {
+      // JSON carries the payloads: the read is recorded first.
+      const payloads = await cliAudit(ctx, store).showPayloads({
+        subject: key,
+        detail: { command: 'show', sessions: views.map((v) => v.sessionId) },
+      });
+      ctx.out(
+        byId
+          ? sessionJson(byId, payloads)
+          : `{"reference":${JSON.stringify(key)},"sessions":[${views.map((v) => sessionJson(v, payloads)).join(',')}]}`,
+      );
+    } else {
       if (!byId) ctx.out(`Reference ${key}: ${views.length} session(s)\n`);
       views.forEach((v, i) => {
         if (i > 0) ctx.out('');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { outboxTargets } from '../forward/outbox-targets.js';
 import { sinksReport } from '../forward/sinks-report.js';
-import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable } from './table.js';
 
 export const SINKS_USAGE = 'sinks [--sink S] [--json] [--limit N]';
@@ -74,9 +74,19 @@ export async function redriveCommand(ctx: CliContext, argv: string[]): Promise<n
     strict: true,
   });
   if ((values.id === undefined) === !values.all) throw new CliError(`usage: ine-webhooks ${REDRIVE_USAGE} (one of --id and --all)`, 2);
-  const store = await openStoreForReading(ctx.config, { outboxWrites: true });
+  const store = await openStoreForReading(ctx.config, { sideWrites: true });
   try {
     const count = await store.outbox.redrive({ sink: values.sink, eventId: values.id }, systemClock.now());
+    const { audit, principal } = cliAudit(ctx, store);
+    await audit({
+      actor: principal.actor,
+      role: principal.role,
+      action: 'redrive',
+      subject: values.id ?? values.sink ?? 'all',
+      reason: null,
+      outcome: count > 0 ? 'ok' : 'nothing_parked',
+      detail: { sink: values.sink ?? null, count },
+    });
     const scope = `${values.sink === undefined ? 'any sink' : `sink ${values.sink}`}${values.id === undefined ? '' : `, event ${values.id}`}`;
     if (count === 0) {
       ctx.err(`nothing parked to redrive (${scope})`);

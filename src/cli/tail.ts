@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { CliError, openStoreForReading, type CliContext } from './cli-context.js';
+import type { StoredEvent } from '../store/event-store.js';
+import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { eventPrinter } from './event-lines.js';
 import { describeStore } from '../store/open-store.js';
 
@@ -34,13 +35,32 @@ export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: A
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError('--limit must be a whole number from 1 to 1000', 2);
   if (!Number.isInteger(interval) || interval < 50) throw new CliError('--interval must be at least 50 (milliseconds)', 2);
   const json = values.json || (!values.table && !ctx.isTty);
-  const print = eventPrinter(ctx, json);
+  const printer = eventPrinter(ctx, json);
 
-  const store = await openStoreForReading(ctx.config);
+  // JSON lines carry payloads, so the store must take this read's audit record.
+  const store = await openStoreForReading(ctx.config, { sideWrites: json });
+  const { showPayloads } = cliAudit(ctx, store);
+  /** Prints a batch; one that shows payloads is recorded first (one audit record per batch). */
+  const print = async (events: StoredEvent[]) => {
+    if (events.length === 0) return;
+    const payloads = json
+      ? await showPayloads({
+          subject: null,
+          detail: {
+            command: 'tail',
+            ...(provider ? { provider } : {}),
+            from: events[0]!.seq,
+            to: events[events.length - 1]!.seq,
+            events: events.length,
+          },
+        })
+      : 'withheld';
+    printer(events, payloads);
+  };
   try {
     const newest = await store.listEvents({ provider, limit, newestFirst: true });
     const shown = newest.items.reverse();
-    print(shown);
+    await print(shown);
     // Said on stderr, so piped JSON lines stay only events.
     if (shown.length === 0) ctx.err(`the event log is empty${provider ? ` for ${provider}` : ''} (${describeLog(ctx)})`);
     if (!values.follow) return 0;
@@ -48,7 +68,7 @@ export async function tailCommand(ctx: CliContext, argv: string[], stopSignal: A
     let after = shown.length > 0 ? shown[shown.length - 1]!.seq : '0';
     while (!stopSignal.aborted) {
       const page = await store.listEvents({ provider, after, limit: 500 });
-      print(page.items);
+      await print(page.items);
       if (page.next !== null) after = page.next;
       else
         await new Promise((resolve) => {

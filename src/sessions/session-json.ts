@@ -1,3 +1,4 @@
+import type { PayloadView } from '../access/payload-access.js';
 import type { StoredEvent } from '../store/event-store.js';
 import type { SessionView } from './session-view.js';
 
@@ -5,8 +6,15 @@ import type { SessionView } from './session-view.js';
  * An event as JSON text with its payload as the stored bytes themselves, never parsed and encoded
  * again: a read stays as cheap as the bytes, and a stored body of any shape can always be served.
  */
-export function eventJson(e: StoredEvent): string {
+export function eventJson(e: StoredEvent, payloads: PayloadView = 'shown'): string {
+  if (payloads === 'withheld') return withheldJson(e, EVENT_FIELDS);
   return jsonWithPayload(e, EVENT_FIELDS, `,"rawBody":${JSON.stringify(e.rawBody)}`);
+}
+
+/** `fields` of the event, the payload and raw body left out and marked as withheld (a viewer's read). */
+export function withheldJson(e: StoredEvent, fields: readonly (keyof StoredEvent)[]): string {
+  const picked = Object.fromEntries(fields.map((name) => [name, e[name]]));
+  return JSON.stringify({ ...picked, payloadWithheld: true });
 }
 
 const EVENT_FIELDS = [
@@ -31,7 +39,7 @@ export function jsonWithPayload(e: StoredEvent, fields: readonly (keyof StoredEv
 }
 
 /** A session view as JSON text, its events written by eventJson. */
-export function sessionJson(view: SessionView): string {
+export function sessionJson(view: SessionView, payloads: PayloadView = 'shown'): string {
   const { events, ...rest } = view;
-  return `${JSON.stringify(rest).slice(0, -1)},"events":[${events.map(eventJson).join(',')}]}`;
+  return `${JSON.stringify(rest).slice(0, -1)},"events":[${events.map((e) => eventJson(e, payloads)).join(',')}]}`;
 }

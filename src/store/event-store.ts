@@ -1,3 +1,4 @@
+import type { Role } from '../access/roles.js';
 import type { ProviderName } from '../providers/provider.js';
 
 /**
@@ -175,6 +176,64 @@ export interface Outbox {
   redrive(query: { sink?: string | undefined; eventId?: string | undefined }, now: number): Promise<number>;
 }
 
+/** What the audit trail records an action as. */
+export type AuditAction =
+  'read_payload' | 'export' | 'block' | 'unblock' | 'erase' | 'redrive' | 'replay' | 'key_add' | 'key_revoke' | 'refused';
+
+/** One record of the audit trail: who did what to which subject (ids only), why, and how it ended. */
+export interface NewAuditRecord {
+  at: string;
+  /** A key's name, the SSO proxy's identity, `admin-token`, `cli:<os user>`, or `unknown` for a refused request. */
+  actor: string;
+  role: Role | null;
+  action: AuditAction;
+  /** An event id, a session id, a reference, a key name, or a sink: never payload content. */
+  subject: string | null;
+  reason: string | null;
+  /** `ok`, `refused`, `not_found`, or a short word of what happened. */
+  outcome: string;
+  /** Ids and counts only (the events served, the route asked for). */
+  detail?: Record<string, unknown> | undefined;
+}
+
+export interface AuditRecord extends NewAuditRecord {
+  seq: string;
+  detail: Record<string, unknown> | undefined;
+}
+
+export interface AuditQuery {
+  actor?: string | undefined;
+  subject?: string | undefined;
+  /** Exclusive cursor: records after this seq (oldest first) or, with newestFirst, before it. */
+  after?: string | undefined;
+  newestFirst?: boolean | undefined;
+  limit: number;
+}
+
+export interface AccessKeyInfo {
+  name: string;
+  role: Role;
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+}
+
+/** Named access keys (hashes only) and the append-only audit trail, shared by every replica. */
+export interface AccessStore {
+  /** Adds a key; false when the name is taken. */
+  addKey(key: { name: string; role: Role; hash: string; createdAt: string; createdBy: string }): Promise<boolean>;
+  /** Removes a key; false when there was none of that name. */
+  revokeKey(name: string): Promise<boolean>;
+  listKeys(): Promise<AccessKeyInfo[]>;
+  /** The key whose hash this is, read from the store on every call (a revocation counts at once). */
+  keyByHash(hash: string): Promise<AccessKeyInfo | null>;
+  /** Records when a key was last used. */
+  touchKey(name: string, at: string): Promise<void>;
+  /** Appends one record, durably, before resolving. */
+  audit(record: NewAuditRecord): Promise<AuditRecord>;
+  listAudit(query: AuditQuery): Promise<Page<AuditRecord>>;
+}
+
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
 /** The event log. Writes resolve only once durably committed; failures reject with StoreUnavailableError. */
@@ -191,6 +250,7 @@ export interface EventStore {
   /** Whether the store accepts writes now: the latest commit's outcome, else a real probe shared by callers for a second. */
   check(): Promise<StoreHealth>;
   outbox: Outbox;
+  access: AccessStore;
   /** Commits what is queued, then releases the database. */
   close(): Promise<void>;
 }

@@ -10,8 +10,8 @@ export interface OpenStoreOptions {
   migrate?: boolean;
   /** For reading only (the CLI): SQLite opens one read-only connection, PostgreSQL never migrates. */
   readOnly?: boolean;
-  /** With readOnly: the outbox's writes are allowed (the redrive command). */
-  outboxWrites?: boolean;
+  /** With readOnly: the outbox's and the access store's writes are allowed (redrive, keys, audited reads). */
+  sideWrites?: boolean;
   onCommit?: Parameters<typeof openSqliteStore>[0]['onCommit'];
   /** Where each newly stored event is queued (the configured sinks and fetchers). */
   routing?: Parameters<typeof openSqliteStore>[0]['routing'];
@@ -41,7 +41,7 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
       routing: options.routing,
     });
   }
-  if (options.readOnly) return openSqliteReader(config.dataDir, { outboxWrites: options.outboxWrites });
+  if (options.readOnly) return openSqliteReader(config.dataDir, { sideWrites: options.sideWrites });
   // SQLite migrates under its own write lock at open, always: the file is this service's alone.
   return openSqliteStore({
     dataDir: config.dataDir,

@@ -7,6 +7,7 @@ import { MAX_PAGE_BYTES, type EventQuery, type EventStore, type NewEvent, type N
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import { enqueuePostgres, postgresOutbox } from './postgres-outbox.js';
+import { postgresAccess } from './postgres-access.js';
 import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { EVENT_COLUMNS, eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
@@ -268,6 +269,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     check: lifecycle.check,
     close: lifecycle.close,
     outbox: postgresOutbox(pool, lifecycle.read),
+    access: postgresAccess(pool, lifecycle.read),
 
     async listEvents(query: EventQuery) {
       const used = eventFilters(query);

@@ -17,7 +17,8 @@ import {
 import type { CheckpointerData } from './sqlite-checkpointer.js';
 import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
-import { sqliteOutbox, sqliteOutboxWrites } from './sqlite-outbox.js';
+import { sqliteOutbox, sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
+import { sqliteAccess, sqliteAccessWrites, type AccessWriteOp } from './sqlite-access.js';
 import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -170,26 +171,31 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       db.close();
     },
   });
-  const outboxWrite = async (op: Parameters<Parameters<typeof sqliteOutbox>[2]>[0], args: unknown[]) => {
+  const writerOp = async (request: WithoutId<WriterRequest & { kind: 'outbox' | 'access' }>) => {
     try {
-      return (await (await liveWriter()).ask({ kind: 'outbox', op, args })).value;
+      return (await (await liveWriter()).ask(request)).value;
     } catch (error) {
       throw unavailable(error);
     }
   };
-  return sqliteEventStore(lifecycle, db, outboxWrite);
+  return sqliteEventStore(lifecycle, db, {
+    outbox: (op, args) => writerOp({ kind: 'outbox', op, args }),
+    access: (op, args) => writerOp({ kind: 'access', op, args }),
+  });
 }
 
 type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
 
-/** A store from its lifecycle (writes, check, close), the read side on `db`, and the outbox (its writes by `outboxWrite`). */
-function sqliteEventStore(
-  lifecycle: ReturnType<typeof storeLifecycle>,
-  db: Database.Database,
-  outboxWrite: Parameters<typeof sqliteOutbox>[2],
-): EventStore {
+/** Where the outbox's and the access store's writes go: the writer thread, or the CLI's own connection. */
+interface SideWrites {
+  outbox(op: OutboxWriteOp, args: unknown[]): Promise<unknown>;
+  access(op: AccessWriteOp, args: unknown[]): Promise<unknown>;
+}
+
+/** A store from its lifecycle (writes, check, close), the read side on `db`, and the outbox and access store (their writes by `side`). */
+function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Database.Database, side: SideWrites): EventStore {
   const { read, ...rest } = lifecycle;
-  return { ...rest, ...sqliteReads(db, read), outbox: sqliteOutbox(db, read, outboxWrite) };
+  return { ...rest, ...sqliteReads(db, read), outbox: sqliteOutbox(db, read, side.outbox), access: sqliteAccess(db, read, side.access) };
 }
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
@@ -240,14 +246,15 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
 }
 
 /**
- * The log opened for reading only, as the CLI's tail, show and quarantine commands need it: one
- * read-only connection on this thread; no writer or checkpointer thread, no migration, and a
- * file is never created. Writes are refused. The schema must be the one this build knows.
- * With `outboxWrites` (the redrive command) the connection may write, and only the outbox's
- * writes are let through, each in its own short transaction beside a running service.
+ * The log opened as the CLI needs it: one connection on this thread; no writer or checkpointer
+ * thread, no migration, and a file is never created. Events are never written. The schema must be
+ * the one this build knows. With `sideWrites` (redrive, keys, and every command that reads
+ * payloads, which the audit trail records) the connection may write, and only the outbox's and
+ * the access store's writes are let through, each in its own short transaction beside a running
+ * service; without it the connection is read-only.
  */
-export async function openSqliteReader(dataDir: string, options: { outboxWrites?: boolean } = {}): Promise<EventStore> {
-  const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: !options.outboxWrites, fileMustExist: true });
+export async function openSqliteReader(dataDir: string, options: { sideWrites?: boolean } = {}): Promise<EventStore> {
+  const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: !options.sideWrites, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     const hasSchema =
@@ -274,9 +281,13 @@ export async function openSqliteReader(dataDir: string, options: { outboxWrites?
     probe: () => db.prepare('SELECT 1').get(),
     release: () => db.close(),
   });
-  const outboxWrites = options.outboxWrites ? sqliteOutboxWrites(db) : undefined;
-  return sqliteEventStore(lifecycle, db, async (op, args) => {
-    if (!outboxWrites) throw unavailable(new Error('opened read-only'));
-    return (outboxWrites[op] as (...a: unknown[]) => unknown)(...args);
-  });
+  const outboxWrites = options.sideWrites ? sqliteOutboxWrites(db) : undefined;
+  const accessWrites = options.sideWrites ? sqliteAccessWrites(db) : undefined;
+  const writeWith =
+    <Op extends string>(writes: Record<Op, unknown> | undefined) =>
+    async (op: Op, args: unknown[]) => {
+      if (!writes) throw unavailable(new Error('opened read-only'));
+      return (writes[op] as (...a: unknown[]) => unknown)(...args);
+    };
+  return sqliteEventStore(lifecycle, db, { outbox: writeWith(outboxWrites), access: writeWith(accessWrites) });
 }

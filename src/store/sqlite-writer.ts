@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { registerLookupKey } from './lookup-key.js';
 import { sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
+import { sqliteAccessWrites, type AccessWriteOp } from './sqlite-access.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
 
@@ -27,6 +28,7 @@ const WRITER_CACHE_KIB = 16 * 1024;
 export type WriterRequest =
   | { id: number; kind: 'commit'; writes: StoreWrite[] }
   | { id: number; kind: 'outbox'; op: OutboxWriteOp; args: unknown[] }
+  | { id: number; kind: 'access'; op: AccessWriteOp; args: unknown[] }
   | { id: number; kind: 'probe'; at: string }
   | { id: number; kind: 'close' };
 export type WriterReply =
@@ -102,6 +104,7 @@ function serve(db: Database.Database): void {
   );
 
   const outbox = sqliteOutboxWrites(db);
+  const access = sqliteAccessWrites(db);
 
   type EventRow = { id: string; seq: number; deliveries: number };
   const apply = (write: StoreWrite): StoreWriteResult => {
@@ -133,6 +136,9 @@ function serve(db: Database.Database): void {
       if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit.immediate(request.writes) };
       else if (request.kind === 'outbox') {
         const run = outbox[request.op] as (...args: unknown[]) => unknown;
+        reply = { id: request.id, ok: true, value: run(...request.args) };
+      } else if (request.kind === 'access') {
+        const run = access[request.op] as (...args: unknown[]) => unknown;
         reply = { id: request.id, ok: true, value: run(...request.args) };
       } else if (request.kind === 'probe') {
         probe.run(request.at);
