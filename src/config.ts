@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseCidr } from './auth/ip-allow-list.js';
 import { ConfigError } from './errors.js';
 import { parseProxyRoles, type ProxyRoleRule } from './access/proxy-roles.js';
+import { parsePayloadKeys, type PayloadKey } from './privacy/payload-keys.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -37,6 +38,8 @@ export interface Config {
   adminPort: number;
   /** The break-glass admin key (`admin-token` in the audit trail); named keys live in the store. */
   adminToken: string | undefined;
+  /** Personal data: the keys bodies are sealed with (the first is current) and how long bodies are kept. */
+  privacy: { payloadKeys: PayloadKey[]; payloadRetentionMs: number | undefined; quarantineRetentionMs: number };
   /** Single sign-on through a proxy: its header, its addresses, and the identity → role rules. */
   authProxy: { header: string; cidrs: string[]; roles: ProxyRoleRule[] } | undefined;
   dataDir: string;
@@ -197,6 +200,23 @@ const duration = (fallback: string) =>
       }),
   );
 
+/** A duration like 180d, 12h, 30m or 45s, in milliseconds; unset: undefined. */
+const optionalDuration = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const match = /^(\d+)\s*(s|m|h|d)$/i.exec(text.trim());
+      if (!match || Number(match[1]) === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be a duration like 180d, 12h, 30m or 45s' });
+        return z.NEVER;
+      }
+      return Number(match[1]) * DURATION_UNITS[match[2]!.toLowerCase()]!;
+    }),
+);
+
 const httpUrl = z.preprocess(
   unsetIfEmpty,
   z
@@ -226,6 +246,9 @@ const envSchema = z.object({
   ADMIN_HOST: z.preprocess(unsetIfEmpty, z.string().default('0.0.0.0')),
   ADMIN_PORT: integer(9090, 0, 65535),
   ADMIN_TOKEN: z.preprocess(unsetIfEmpty, z.string().min(MIN_OWN_SECRET, `must be at least ${MIN_OWN_SECRET} characters`).optional()),
+  PAYLOAD_KEYS: z.preprocess(unsetIfEmpty, z.string().optional()),
+  PAYLOAD_RETENTION: optionalDuration,
+  QUARANTINE_RETENTION: z.preprocess((v) => unsetIfEmpty(v) ?? '30d', optionalDuration),
   AUTH_PROXY_HEADER: optionalText,
   AUTH_PROXY_CIDRS: cidrList,
   AUTH_PROXY_ROLES: optionalText,
@@ -353,6 +376,12 @@ export function loadConfig(env: Env): Config {
       problems.push('INCODE_OAUTH_CLIENT_ID: must not contain a colon or white space (HTTP Basic credentials)');
     }
   }
+  let payloadKeys: PayloadKey[] = [];
+  if (valid('PAYLOAD_KEYS') && e.PAYLOAD_KEYS !== undefined) {
+    const parsed = parsePayloadKeys(e.PAYLOAD_KEYS);
+    problems.push(...parsed.problems.map((p) => `PAYLOAD_KEYS: ${p}`));
+    payloadKeys = parsed.keys;
+  }
   let proxyRoles: ProxyRoleRule[] = [];
   if (valid('AUTH_PROXY_HEADER', 'AUTH_PROXY_CIDRS', 'AUTH_PROXY_ROLES')) {
     const header = e.AUTH_PROXY_HEADER;
@@ -417,6 +446,7 @@ export function loadConfig(env: Env): Config {
     adminHost: e.ADMIN_HOST,
     adminPort: e.ADMIN_PORT,
     adminToken: e.ADMIN_TOKEN,
+    privacy: { payloadKeys, payloadRetentionMs: e.PAYLOAD_RETENTION, quarantineRetentionMs: e.QUARANTINE_RETENTION! },
     authProxy:
       e.AUTH_PROXY_HEADER !== undefined
         ? { header: e.AUTH_PROXY_HEADER.toLowerCase(), cidrs: e.AUTH_PROXY_CIDRS, roles: proxyRoles }

@@ -2,6 +2,7 @@ import { configFromEnvOrExit } from './config-from-env.js';
 import { createLogger } from './logger.js';
 import { startService } from './start-service.js';
 import { describeStore } from './store/open-store.js';
+import { MissingPayloadKeyError } from './store/payload-codec.js';
 import { VERSION } from './version.js';
 
 const config = configFromEnvOrExit('ine-webhooks');
@@ -16,6 +17,9 @@ try {
     const message = `${e.setting}=${e.port}: address already in use on ${e.address}; set ${e.setting} to a free port`;
     logger.fatal({ setting: e.setting }, `failed to start: ${message}`);
     process.stderr.write(`ine-webhooks: ${message}\n`);
+  } else if (error instanceof MissingPayloadKeyError) {
+    logger.fatal({ keyId: error.keyId }, `failed to start: ${error.message}`);
+    process.stderr.write(`ine-webhooks: ${error.message}\n`);
   } else logger.fatal({ err: error }, 'failed to start');
   process.exit(1);
 }

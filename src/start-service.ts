@@ -11,6 +11,9 @@ import { openStore } from './store/open-store.js';
 import { outboxRouting, outboxTargets } from './forward/outbox-targets.js';
 import { startRelay } from './forward/relay.js';
 import { sinksReport } from './forward/sinks-report.js';
+import { createAuditTrail } from './access/audit-trail.js';
+import { retentionSweep, SWEEP_EVERY_MS } from './privacy/retention-sweep.js';
+import { subjectActions } from './privacy/subjects.js';
 
 export interface RunningService {
   store: EventStore;
@@ -94,6 +97,18 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     await store.close();
     throw error;
   }
+  const sweeper = retentionSweep({
+    store,
+    config,
+    clock,
+    logger,
+    subjects: subjectActions({ store, audit: createAuditTrail(store.access, logger, clock), clock, config }),
+  });
+  const sweep = () =>
+    sweeper.runOnce().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'retention sweep failed'));
+  void sweep();
+  const sweepTimer = setInterval(sweep, SWEEP_EVERY_MS);
+  sweepTimer.unref();
   const relay = startRelay({
     outbox: store.outbox,
     targets,
@@ -112,6 +127,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     adminUrl,
     stop() {
       stopping ??= (async () => {
+        clearInterval(sweepTimer);
         await Promise.all([close(server, config.timeouts.shutdownMs), close(adminServer, 0)]);
         await relay.stop();
         await store.close();

@@ -46,6 +46,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
         { version: 4, name: "the vendor's own time of each event" },
         { version: 5, name: 'outbox: each new event queued for every sink and follow-up fetch' },
         { version: 6, name: 'access keys and the audit trail' },
+        { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
       ]);
       await c.end();
       await Promise.all(stores.map((st) => st.close()));
@@ -78,7 +79,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     const s = await createSchema();
     try {
       await expect(open(s.url, { migrate: false })).rejects.toThrow(
-        /schema is at version 0, this build needs 6: run "ine-webhooks migrate"/,
+        /schema is at version 0, this build needs 7: run "ine-webhooks migrate"/,
       );
     } finally {
       await s.drop();

@@ -31,6 +31,7 @@ describe('SQLite specifics', () => {
       { version: 4, name: "the vendor's own time of each event" },
       { version: 5, name: 'outbox: each new event queued for every sink and follow-up fetch' },
       { version: 6, name: 'access keys and the audit trail' },
+      { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
     ]);
     db.close();
     await store.close();
@@ -92,7 +93,7 @@ describe('SQLite specifics', () => {
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('DELETE FROM schema_migrations');
     db.close();
-    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 6: start the service once/);
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 7: start the service once/);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -175,10 +176,21 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
       expect(unique).toHaveLength(1);
       expect(db.prepare(`SELECT name FROM pragma_index_info(?)`).pluck().all(unique[0])).toEqual(['id']);
       expect(indexesOf(db).filter((i) => i.sql !== null)).toEqual([
+        { name: 'events_by_key', sql: 'CREATE INDEX events_by_key ON events (key_id)' },
         { name: 'events_by_reference', sql: 'CREATE INDEX events_by_reference ON events (reference, seq)' },
         { name: 'events_by_session', sql: 'CREATE INDEX events_by_session ON events (session_id, seq)' },
       ]);
-      expect(tablesOf(db)).toEqual(['access_keys', 'audit', 'events', 'outbox', 'quarantine', 'schema_migrations', 'sinks', 'store_probe']);
+      expect(tablesOf(db)).toEqual([
+        'access_keys',
+        'audit',
+        'blocks',
+        'events',
+        'outbox',
+        'quarantine',
+        'schema_migrations',
+        'sinks',
+        'store_probe',
+      ]);
       // The query planner uses them: no scan of the log for a session, a reference or an id.
       const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
       expect(plan("SELECT * FROM events WHERE session_id = 's' AND seq > 0 ORDER BY seq LIMIT 10")).toMatch(
@@ -271,6 +283,7 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
         expect(tablesOf(db)).toEqual([
           'access_keys',
           'audit',
+          'blocks',
           'events',
           'outbox',
           'quarantine',
@@ -278,7 +291,12 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
           'sinks',
           'store_probe',
         ]);
-        expect(indexesOf(db).map((i) => i.name)).toEqual(['events_by_reference', 'events_by_session', 'sqlite_autoindex_events_1']);
+        expect(indexesOf(db).map((i) => i.name)).toEqual([
+          'events_by_key',
+          'events_by_reference',
+          'events_by_session',
+          'sqlite_autoindex_events_1',
+        ]);
         expect(db.prepare('SELECT max(version) FROM schema_migrations').pluck().get()).toBe(LATEST_VERSION);
         db.close();
       } finally {

@@ -1,3 +1,4 @@
+import { CLEAR_CODEC } from '../src/store/payload-codec.js';
 import { describe, expect, it } from 'vitest';
 import { StoreUnavailableError } from '../src/errors.js';
 import { GroupCommit } from '../src/store/group-commit.js';
@@ -19,6 +20,7 @@ function fakeStore() {
   });
   const store = storeLifecycle({
     backend: 'sqlite',
+    codec: CLEAR_CODEC,
     clock,
     writes,
     probe: () => {

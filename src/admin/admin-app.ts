@@ -14,7 +14,8 @@ import type { Metrics } from '../metrics.js';
 import { toPayloadIssues } from '../providers/zod-issues.js';
 import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference } from '../sessions/session-view.js';
-import type { EventStore, QuarantineItem } from '../store/event-store.js';
+import type { EventStore, QuarantineItem, Subject } from '../store/event-store.js';
+import { subjectActions } from '../privacy/subjects.js';
 import { sinksReport } from '../forward/sinks-report.js';
 import { systemClock, type Clock } from '../clock.js';
 
@@ -72,6 +73,36 @@ const auditQuery = z.strictObject({
 const redriveBody = z
   .strictObject({ sink: identifier.optional(), eventId: identifier.optional(), all: z.literal(true).optional() })
   .refine((b) => (b.eventId === undefined) !== (b.all === undefined), 'give either eventId or "all": true');
+/** A subject of §10: exactly one of a customer reference or a session id. */
+const subjectFields = { reference: identifier.optional(), sessionId: identifier.optional() };
+const oneSubject = (b: { reference?: string | undefined; sessionId?: string | undefined }) =>
+  (b.reference === undefined) !== (b.sessionId === undefined);
+const SUBJECT_RULE = 'give exactly one of reference and sessionId';
+const reasonField = z
+  .string({ error: 'required: why (a ticket number or a sentence)' })
+  .trim()
+  .min(1, 'required: why (a ticket number or a sentence)')
+  .max(500);
+const untilField = z
+  .string({ error: 'required: an ISO 8601 date or date-time' })
+  .refine(
+    (t) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) && !Number.isNaN(Date.parse(t)),
+    'must be an ISO 8601 date or date-time',
+  )
+  .transform((t) => new Date(Date.parse(t)).toISOString());
+const blockBody = z.strictObject({ ...subjectFields, until: untilField, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
+const unblockBody = z.strictObject({ ...subjectFields, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
+const eraseBody = z
+  .strictObject({ ...subjectFields, reason: reasonField, atVendor: z.boolean().optional() })
+  .refine(oneSubject, SUBJECT_RULE)
+  .refine((b) => b.atVendor !== true, {
+    message: 'asking Veriff to delete the session is not available in this release',
+    path: ['atVendor'],
+  });
+const exportQuery = z.strictObject({ ...subjectFields, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
+const subjectOf = (b: { reference?: string | undefined; sessionId?: string | undefined }): Subject =>
+  b.reference !== undefined ? { kind: 'reference', id: b.reference } : { kind: 'session', id: b.sessionId! };
+
 const newKeyBody = z.strictObject({
   name: z.string().regex(KEY_NAME, KEY_NAME_RULE),
   role: z.enum(ROLES),
@@ -268,6 +299,33 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
     });
     if (!removed) throw new HttpError(404, 'not_found');
     res.status(204).end();
+  });
+
+  const subjects = subjectActions({ store, audit, clock, config });
+
+  app.post('/subjects/block', ...admin, json, async (req, res) => {
+    const body = parseBody(blockBody, req);
+    if (Date.parse(body.until) <= clock.now()) {
+      throw new HttpError(400, 'invalid_body', { body: { issues: [{ path: 'until', message: 'must be in the future' }] } });
+    }
+    res.json(await subjects.block({ principal: res.locals.principal, subject: subjectOf(body), reason: body.reason }, body.until));
+  });
+
+  app.post('/subjects/unblock', ...admin, json, async (req, res) => {
+    const body = parseBody(unblockBody, req);
+    res.json(await subjects.unblock({ principal: res.locals.principal, subject: subjectOf(body), reason: body.reason }));
+  });
+
+  app.post('/subjects/erase', ...admin, json, async (req, res) => {
+    const body = parseBody(eraseBody, req);
+    res.json(await subjects.erase({ principal: res.locals.principal, subject: subjectOf(body), reason: body.reason }));
+  });
+
+  app.get('/subjects/export', authenticate, requireRole('support'), async (req, res) => {
+    const q = parseQuery(exportQuery, req);
+    const document = await subjects.export({ principal: res.locals.principal, subject: subjectOf(q), reason: q.reason });
+    res.setHeader('content-disposition', 'attachment; filename="subject-export.json"');
+    sendJson(res, document);
   });
 
   app.get('/audit', ...admin, async (req, res) => {

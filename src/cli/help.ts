@@ -6,6 +6,8 @@ import { REDRIVE_USAGE, SINKS_USAGE } from './sinks.js';
 import { TAIL_USAGE } from './tail.js';
 import { KEYS_USAGE } from './keys.js';
 import { AUDIT_USAGE } from './audit.js';
+import { REKEY_USAGE } from './rekey.js';
+import { BLOCK_USAGE, ERASE_USAGE, EXPORT_USAGE, UNBLOCK_USAGE } from './subject-commands.js';
 
 export const MIGRATE_USAGE = 'migrate';
 
@@ -116,6 +118,46 @@ options:
 examples:
   ine-webhooks audit
   ine-webhooks audit --actor ana --json`,
+  block: `usage: ine-webhooks ${BLOCK_USAGE}
+
+Blocks a subject (a customer reference with every session it names, or one session) until a date:
+its payloads are kept but withheld from every read, export and page, and its queued forwarding is
+held; new deliveries for it are stored and blocked too. At the date the retention sweep erases it.
+Recorded in the audit trail with the reason.
+
+example:
+  ine-webhooks block --reference customer-42 --until 2027-06-30 --reason "ARCO cancellation, ticket 1234"`,
+  unblock: `usage: ine-webhooks ${UNBLOCK_USAGE}
+
+Lifts a block: payloads readable again, held forwarding sent.
+
+example:
+  ine-webhooks unblock --reference customer-42 --reason "ticket 1234 withdrawn"`,
+  erase: `usage: ine-webhooks ${ERASE_USAGE}
+
+Destroys the payload and raw body of every event (and quarantined delivery) of the subject; ids,
+kinds, statuses and times stay, so redeliveries are still duplicates and session states do not
+move. Pending forwarding of them is dropped, and one erasure event (ids only) is stored and
+forwarded to every sink. On SQLite no byte of an erased body stays in any file of the data folder.
+
+example:
+  ine-webhooks erase --reference customer-42 --reason "ARCO cancellation, ticket 1234"`,
+  export: `usage: ine-webhooks ${EXPORT_USAGE}
+
+Everything held about the subject as one JSON document on standard output (the right of access):
+its events with their payloads, session states, follow-up results, erasures and quarantined
+deliveries. Refused while the subject is blocked. Recorded in the audit trail with the reason.
+
+example:
+  ine-webhooks export --reference customer-42 --reason "ARCO access request, ticket 1234" > customer-42.json`,
+  rekey: `usage: ine-webhooks ${REKEY_USAGE}
+
+Re-seals every stored body not sealed with the current key (the first of PAYLOAD_KEYS), including
+bodies stored before encryption was turned on, --batch bodies per transaction (default 200),
+while the service runs. Afterwards older keys can be dropped from PAYLOAD_KEYS.
+
+example:
+  PAYLOAD_KEYS=k2:…,k1:… ine-webhooks rekey`,
   migrate: `usage: ine-webhooks ${MIGRATE_USAGE}
 
 Applies pending schema migrations to the configured store (DATABASE_URL, else SQLite in DATA_DIR)
@@ -144,6 +186,13 @@ commands:
       named access keys (with a role) for the admin listener
   ${AUDIT_USAGE}
       the audit trail: who read or changed what
+  ${BLOCK_USAGE}
+  ${UNBLOCK_USAGE}
+  ${ERASE_USAGE}
+  ${EXPORT_USAGE}
+      personal data: block, unblock, erase or export a customer's data
+  ${REKEY_USAGE}
+      re-seal stored bodies under the current PAYLOAD_KEYS key
   ${MIGRATE_USAGE}
       apply pending schema migrations to the configured store
   --version

@@ -4,6 +4,8 @@ import { configFromEnvOrExit } from '../config-from-env.js';
 import { createLogger } from '../logger.js';
 import { auditCommand } from './audit.js';
 import { keysCommand } from './keys.js';
+import { rekeyCommand } from './rekey.js';
+import { subjectCommand } from './subject-commands.js';
 import { CliError, type CliContext } from './cli-context.js';
 import { migrateCommand } from './migrate.js';
 import { COMMAND_HELP, USAGE } from './help.js';
@@ -41,6 +43,11 @@ async function run(): Promise<number> {
     redrive: (ctx) => redriveCommand(ctx, rest),
     keys: (ctx) => keysCommand(ctx, rest),
     audit: (ctx) => auditCommand(ctx, rest),
+    block: (ctx) => subjectCommand('block', ctx, rest),
+    unblock: (ctx) => subjectCommand('unblock', ctx, rest),
+    erase: (ctx) => subjectCommand('erase', ctx, rest),
+    export: (ctx) => subjectCommand('export', ctx, rest),
+    rekey: (ctx) => rekeyCommand(ctx, rest),
     migrate: async (ctx) => {
       if (rest.length > 0) throw new CliError(`migrate takes no arguments: ${rest.join(' ')}`, 2);
       return migrateCommand(ctx.config, ctx.out);

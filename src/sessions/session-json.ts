@@ -7,14 +7,18 @@ import type { SessionView } from './session-view.js';
  * again: a read stays as cheap as the bytes, and a stored body of any shape can always be served.
  */
 export function eventJson(e: StoredEvent, payloads: PayloadView = 'shown'): string {
-  if (payloads === 'withheld') return withheldJson(e, EVENT_FIELDS);
+  if (e.erasedAt !== null || e.blocked || payloads === 'withheld') return withheldJson(e, EVENT_FIELDS);
   return jsonWithPayload(e, EVENT_FIELDS, `,"rawBody":${JSON.stringify(e.rawBody)}`);
 }
 
-/** `fields` of the event, the payload and raw body left out and marked as withheld (a viewer's read). */
+/**
+ * `fields` of the event without its body: erased (`"payload": null`, the time in `erasedAt`),
+ * blocked (`"payloadBlocked": true`), or withheld from a viewer (`"payloadWithheld": true`).
+ */
 export function withheldJson(e: StoredEvent, fields: readonly (keyof StoredEvent)[]): string {
   const picked = Object.fromEntries(fields.map((name) => [name, e[name]]));
-  return JSON.stringify({ ...picked, payloadWithheld: true });
+  if (e.erasedAt !== null) return JSON.stringify({ ...picked, payload: null, rawBody: null });
+  return JSON.stringify({ ...picked, ...(e.blocked ? { payloadBlocked: true } : { payloadWithheld: true }) });
 }
 
 const EVENT_FIELDS = [
@@ -30,12 +34,14 @@ const EVENT_FIELDS = [
   'receivedAt',
   'lastDeliveredAt',
   'deliveries',
+  'erasedAt',
+  'blocked',
 ] as const;
 
 /** `fields` of the event as a JSON object, then `"payload"`: the stored bytes, spliced in as they are, then `after`. */
 export function jsonWithPayload(e: StoredEvent, fields: readonly (keyof StoredEvent)[], after = ''): string {
   const picked = Object.fromEntries(fields.map((name) => [name, e[name]]));
-  return `${JSON.stringify(picked).slice(0, -1)},"payload":${e.rawBody}${after}}`;
+  return `${JSON.stringify(picked).slice(0, -1)},"payload":${e.erasedAt === null ? e.rawBody : 'null'}${after}}`;
 }
 
 /** A session view as JSON text, its events written by eventJson. */

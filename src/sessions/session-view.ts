@@ -124,7 +124,11 @@ async function readSession(store: EventStore, sessionId: string, budget: number)
   return {
     sessionId,
     references: [...new Set(summaries.map((e) => e.reference).filter((r): r is string => r !== null))],
-    state: { ...deriveState(summaries), incodeScore: score ? incodeScoreSummary(score.payload) : null },
+    state: {
+      ...deriveState(summaries),
+      // An erased score keeps its stored overall status: a session's state never moves with an erasure.
+      incodeScore: score ? (score.erasedAt === null ? incodeScoreSummary(score.payload) : { status: score.status, modules: {} }) : null,
+    },
     queued,
     events,
     next,

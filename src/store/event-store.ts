@@ -1,6 +1,9 @@
 import type { Role } from '../access/roles.js';
 import type { ProviderName } from '../providers/provider.js';
 
+/** Who an event comes from: a vendor, or the service itself (an erasure notice). */
+export type EventSource = ProviderName | 'ine-webhooks';
+
 /**
  * An event to append. Its `id` is derived from what makes it the same event (a SHA-256 of the
  * provider's deduplication key), so a redelivery has the same id, on every replica; the database
@@ -8,7 +11,7 @@ import type { ProviderName } from '../providers/provider.js';
  */
 export interface NewEvent {
   id: string;
-  provider: ProviderName;
+  provider: EventSource;
   type: string;
   sessionId: string | null;
   reference: string | null;
@@ -19,6 +22,8 @@ export interface NewEvent {
   receivedAt: string;
   /** The exact request bytes (valid UTF-8 JSON), so a signature can be re-checked later; the payload is this, parsed. */
   rawBody: string;
+  /** Set by the store as it seals `rawBody` (PAYLOAD_KEYS): the key's id, or null in clear. Callers leave it out. */
+  keyId?: string | null | undefined;
   /**
    * Where the event goes next (sinks, follow-up fetches), queued in the same transaction when it
    * is newly stored; a redelivery queues nothing. Left out, the store's own routing decides.
@@ -35,7 +40,7 @@ export interface OutboxEntry {
 export interface StoredEvent {
   id: string;
   seq: string;
-  provider: ProviderName;
+  provider: EventSource;
   type: string;
   sessionId: string | null;
   reference: string | null;
@@ -45,8 +50,14 @@ export interface StoredEvent {
   receivedAt: string;
   lastDeliveredAt: string;
   deliveries: number;
+  /** The JSON payload; null once erased. */
   payload: unknown;
+  /** The exact bytes received; empty once erased. */
   rawBody: string;
+  /** When the body was destroyed (erasure, retention); null while it is kept. */
+  erasedAt: string | null;
+  /** Its subject is blocked: the body is kept but never shown, exported or forwarded. */
+  blocked: boolean;
 }
 
 export interface AppendResult {
@@ -63,6 +74,9 @@ export interface NewQuarantineItem {
   issues: { path: string; message: string }[];
   rawBody: Buffer;
   receivedAt: string;
+  /** Set by the store as it seals `rawBody`: the SHA-256 of the bytes received (redeliveries are counted by it) and the key's id. */
+  bodyHash?: string | undefined;
+  keyId?: string | null | undefined;
 }
 
 export interface QuarantineItem {
@@ -76,6 +90,8 @@ export interface QuarantineItem {
   rawBody: string;
   rawBodyEncoding: 'utf8' | 'base64';
   deliveries: number;
+  /** When the bytes were destroyed (erasure, retention); null while they are kept. */
+  erasedAt: string | null;
 }
 
 export interface EventQuery {
@@ -124,6 +140,8 @@ export interface SinkStats {
   failures: number;
   pending: number;
   parked: number;
+  /** Items of blocked subjects, kept and not sent until the block is lifted (or the subject erased). */
+  held: number;
   /** When the oldest pending item was queued (Unix ms); null when none is pending. */
   oldestPendingAt: number | null;
   lastError: string | null;
@@ -234,6 +252,64 @@ export interface AccessStore {
   listAudit(query: AuditQuery): Promise<Page<AuditRecord>>;
 }
 
+/** Whom a personal-data action is about: the company's customer reference, or one vendor session. */
+export interface Subject {
+  kind: 'reference' | 'session';
+  id: string;
+}
+
+export interface BlockInfo {
+  kind: 'reference' | 'session';
+  subject: string;
+  /** The subject the admin named (`reference:R` or `session:S`): a reference's sessions are blocked under it. */
+  origin: string;
+  until: string;
+  reason: string;
+  createdAt: string;
+  createdBy: string;
+}
+
+/** Where a sweep or a re-sealing pass goes on from: the last seq looked at, per table. */
+export interface PassCursor {
+  events: string;
+  quarantine: string;
+}
+
+/**
+ * Blocking, erasure, retention and re-sealing, each statement sequence in one transaction of the
+ * store's (both backends). Callers (src/privacy) decide what to act on and record it in the audit trail.
+ */
+export interface PrivacyStore {
+  /** Blocks the subject until `until`: its bodies are kept, never shown or forwarded (queued items held). Returns the events it covers. */
+  block(subject: Subject, block: { until: string; reason: string; at: string; by: string }): Promise<number>;
+  /** Lifts the subject's block (and its sessions'); held items go on. Returns the events no longer blocked. */
+  unblock(subject: Subject): Promise<number>;
+  /** The blocks under one origin subject, or all. */
+  blocks(subject?: Subject): Promise<BlockInfo[]>;
+  /** The ids of the subject's events (erased or not), oldest first. */
+  subjectEventIds(subject: Subject): Promise<string[]>;
+  /**
+   * Destroys the body of every event of the subject and of the given quarantined deliveries, drops
+   * their queued items and blocks, and stores `event` (the erasure notice, queued for every sink),
+   * all in one transaction; on SQLite no byte of an erased body is left in any file when it returns.
+   * Returns how many events it erased.
+   */
+  erase(subject: Subject, erasure: { at: string; quarantineIds: string[]; event: NewEvent }): Promise<number>;
+  /** Destroys the bodies of events and quarantined deliveries received before `cutoff`s, a batch from `after`. */
+  sweep(
+    after: PassCursor,
+    cutoffs: { events: string | null; quarantine: string | null },
+    at: string,
+    limit: number,
+  ): Promise<{ next: PassCursor; erased: number; done: boolean }>;
+  /** The subjects whose block's date has come (`until` <= now). */
+  expiredBlocks(now: string): Promise<Subject[]>;
+  /** Re-seals a batch of bodies not sealed with the current key (or in clear), from `after`. */
+  rekey(after: PassCursor, limit: number): Promise<{ next: PassCursor; resealed: number; done: boolean }>;
+  /** The ids of every PAYLOAD_KEYS key some stored body is sealed with. */
+  keysInUse(): Promise<string[]>;
+}
+
 export type StoreHealth = { ok: true } | { ok: false; reason: string };
 
 /** The event log. Writes resolve only once durably committed; failures reject with StoreUnavailableError. */
@@ -251,6 +327,7 @@ export interface EventStore {
   check(): Promise<StoreHealth>;
   outbox: Outbox;
   access: AccessStore;
+  privacy: PrivacyStore;
   /** Commits what is queued, then releases the database. */
   close(): Promise<void>;
 }

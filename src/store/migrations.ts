@@ -293,6 +293,52 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_by_subject ON audit (subject, seq);
     `,
   },
+  {
+    version: 7,
+    name: 'personal data: sealed bodies, erasure, blocking',
+    // key_id: the PAYLOAD_KEYS key an item's body is sealed with (null: stored in clear); its index
+    // finds the keys in use at start and the items `rekey` re-seals. erased_at: when the body was
+    // destroyed (the metadata stays, so a redelivery is still a duplicate). blocked: the subject is
+    // blocked (the body is kept, never shown or forwarded). `blocks` holds each blocked subject
+    // (a reference also blocks its sessions, all under the same origin) until its date.
+    // PostgreSQL's parsed copy of the payload is dropped from a row whenever its body is sealed or erased.
+    sqlite: `
+      ALTER TABLE events ADD COLUMN key_id TEXT;
+      ALTER TABLE events ADD COLUMN erased_at TEXT;
+      ALTER TABLE events ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE quarantine ADD COLUMN key_id TEXT;
+      ALTER TABLE quarantine ADD COLUMN erased_at TEXT;
+      CREATE INDEX events_by_key ON events (key_id);
+      CREATE INDEX quarantine_by_key ON quarantine (key_id);
+      CREATE TABLE blocks (
+        kind       TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        origin     TEXT NOT NULL,
+        until      TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+      );
+    `,
+    postgres: `
+      ALTER TABLE events ADD COLUMN key_id TEXT, ADD COLUMN erased_at TIMESTAMPTZ, ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE events ALTER COLUMN payload DROP NOT NULL;
+      ALTER TABLE quarantine ADD COLUMN key_id TEXT, ADD COLUMN erased_at TIMESTAMPTZ;
+      CREATE INDEX events_by_key ON events (key_id);
+      CREATE INDEX quarantine_by_key ON quarantine (key_id);
+      CREATE TABLE blocks (
+        kind       TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        origin     TEXT NOT NULL,
+        until      TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+      );
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

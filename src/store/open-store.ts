@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { EventStore } from './event-store.js';
 import { openPostgresStore } from './postgres-store.js';
 import { openSqliteReader, openSqliteStore } from './sqlite-store.js';
+import { MissingPayloadKeyError } from './payload-codec.js';
 
 export interface OpenStoreOptions {
   /** Overrides MIGRATE_ON_START (the migrate command always migrates). */
@@ -39,9 +40,11 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
       logger,
       onCommit: options.onCommit,
       routing: options.routing,
-    });
+      payloadKeys: config.privacy.payloadKeys,
+    }).then((store) => (options.readOnly ? store : refuseMissingKeys(store, config)));
   }
-  if (options.readOnly) return openSqliteReader(config.dataDir, { sideWrites: options.sideWrites });
+  if (options.readOnly)
+    return openSqliteReader(config.dataDir, { sideWrites: options.sideWrites, payloadKeys: config.privacy.payloadKeys });
   // SQLite migrates under its own write lock at open, always: the file is this service's alone.
   return openSqliteStore({
     dataDir: config.dataDir,
@@ -50,5 +53,15 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
     onCommit: options.onCommit,
     routing: options.routing,
     onWriterRestart: (reason) => logger?.error({ store: 'sqlite', reason }, 'SQLite writer thread restarted'),
-  });
+    payloadKeys: config.privacy.payloadKeys,
+  }).then((store) => refuseMissingKeys(store, config));
+}
+
+/** A store whose bodies are sealed with a key that is not configured is closed again: the start stops, naming the key. */
+async function refuseMissingKeys(store: EventStore, config: Config): Promise<EventStore> {
+  const configured = new Set(config.privacy.payloadKeys.map((k) => k.id));
+  const missing = (await store.privacy.keysInUse()).find((id) => !configured.has(id));
+  if (missing === undefined) return store;
+  await store.close();
+  throw new MissingPayloadKeyError(missing);
 }

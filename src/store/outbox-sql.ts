@@ -1,5 +1,6 @@
 import type { OutboxItem, Page, ParkedItem, SinkStats } from './event-store.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './rows.js';
+import type { PayloadCodec } from './payload-codec.js';
 
 /**
  * The outbox's statements, written once for both backends: `$n` parameters (PostgreSQL's, and
@@ -59,7 +60,7 @@ function prefixed(alias: string): string {
 export type DueRow = EventRow & { outbox_attempts: number; outbox_queued_at: number | string; outbox_next: number | string };
 
 /** Due rows as items; ordered queues stop at the first item still waiting for its next attempt. */
-export function toDueItems(sink: string, rows: DueRow[], now: number, ordered: boolean): OutboxItem[] {
+export function toDueItems(sink: string, rows: DueRow[], now: number, ordered: boolean, codec: PayloadCodec): OutboxItem[] {
   const items: OutboxItem[] = [];
   for (const row of rows) {
     if (ordered && Number(row.outbox_next) > now) break;
@@ -68,7 +69,7 @@ export function toDueItems(sink: string, rows: DueRow[], now: number, ordered: b
       seq: String(row.seq),
       attempts: row.outbox_attempts,
       queuedAt: Number(row.outbox_queued_at),
-      event: toStoredEvent(row),
+      event: toStoredEvent(row, codec),
     });
   }
   return items;
@@ -89,7 +90,7 @@ export function toSinkStats(queues: QueueRow[], sinks: SinkRow[]): SinkStats[] {
   const stats = (sink: string) => {
     let s = byName.get(sink);
     if (!s) {
-      s = { sink, delivered: 0, failures: 0, pending: 0, parked: 0, oldestPendingAt: null, lastError: null, lastErrorAt: null };
+      s = { sink, delivered: 0, failures: 0, pending: 0, parked: 0, held: 0, oldestPendingAt: null, lastError: null, lastErrorAt: null };
       byName.set(sink, s);
     }
     return s;
@@ -105,6 +106,7 @@ export function toSinkStats(queues: QueueRow[], sinks: SinkRow[]): SinkStats[] {
   for (const row of queues) {
     const s = stats(row.sink);
     if (row.state === 'parked') s.parked = Number(row.n);
+    else if (row.state === 'held') s.held = Number(row.n);
     else {
       s.pending = Number(row.n);
       s.oldestPendingAt = row.oldest === null ? null : Number(row.oldest);

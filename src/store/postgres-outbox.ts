@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { NewEvent, Outbox } from './event-store.js';
+import type { PayloadCodec } from './payload-codec.js';
 import {
   OUTBOX_SINKS,
   OUTBOX_SQL,
@@ -40,7 +41,7 @@ export async function enqueuePostgres(client: pg.PoolClient, stored: { event: Ne
  * atomic upsert, so only one replica drains a sink at a time, and an expired lease (its holder
  * died) is taken over. `guard` runs each query, its failure said as the store being unavailable.
  */
-export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>) => Promise<T>): Outbox {
+export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>) => Promise<T>, codec: PayloadCodec): Outbox {
   const rows = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => (await pool.query<R>(text, values)).rows;
   return {
     lease: (sink, owner, now, until) => guard(async () => (await rows(OUTBOX_SQL.lease, [sink, owner, now, until])).length === 1),
@@ -77,6 +78,7 @@ export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>
           await rows<DueRow>(ordered ? OUTBOX_SQL.dueOrdered : OUTBOX_SQL.dueAny, [sink, limit, ...(ordered ? [] : [now])]),
           now,
           ordered,
+          codec,
         ),
       ),
     stats: () => guard(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),

@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Clock } from '../clock.js';
-import { StoreRejectedError } from '../errors.js';
+import { StoreRejectedError, type StoreUnavailableError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { MAX_PAGE_BYTES, type EventQuery, type EventStore, type NewEvent, type NewQuarantineItem } from './event-store.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import { enqueuePostgres, postgresOutbox } from './postgres-outbox.js';
 import { postgresAccess } from './postgres-access.js';
+import { blockNewPostgres, postgresPrivacy } from './postgres-privacy.js';
+import { createPayloadCodec } from './payload-codec.js';
+import type { PayloadKey } from '../privacy/payload-keys.js';
 import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 import { EVENT_COLUMNS, eventFilters, toPage, toQuarantineItem, toStoredEvent, type EventRow, type QuarantineRow } from './rows.js';
 
@@ -30,6 +33,8 @@ export interface PostgresStoreOptions {
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
   /** Where each newly stored event is queued when its caller did not say (see NewEvent.outbox). */
   routing?: LifecycleParts['routing'];
+  /** PAYLOAD_KEYS: bodies are sealed with the first; none: stored in clear. */
+  payloadKeys?: readonly PayloadKey[] | undefined;
 }
 
 const unavailable = (error: unknown) => storeUnavailable('postgres', error);
@@ -141,6 +146,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
    */
   const appendEvents = async (client: pg.PoolClient, events: { event: NewEvent; index: number }[], results: StoreWriteResult[]) => {
     let pending = events;
+    const newSeqs: number[] = [];
     while (pending.length > 0) {
       const ids = new Set<string>();
       const round: typeof pending = [];
@@ -155,10 +161,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const column = <K extends keyof NewEvent>(key: K) => round.map(({ event }) => event[key]);
       const { rows } = await client.query<{ id: string; seq: string; deliveries: number }>(
         `INSERT INTO events (id, provider, type, session_id, reference, status, vendor_time, integration,
-                             received_at, last_delivered_at, deliveries, payload, raw_body)
-         SELECT id, provider, type, session_id, reference, status, vendor_time, integration, received_at, received_at, 1, raw_body::json, raw_body
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
-              WITH ORDINALITY AS e (id, provider, type, session_id, reference, status, vendor_time, integration, received_at, raw_body, n)
+                             received_at, last_delivered_at, deliveries, payload, raw_body, key_id)
+         SELECT id, provider, type, session_id, reference, status, vendor_time, integration, received_at, received_at, 1,
+                CASE WHEN key_id IS NULL THEN raw_body::json END, raw_body, key_id
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::timestamptz[], $10::text[], $11::text[])
+              WITH ORDINALITY AS e (id, provider, type, session_id, reference, status, vendor_time, integration, received_at, raw_body, key_id, n)
          ORDER BY n
          ON CONFLICT (id) DO UPDATE SET deliveries = events.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
          RETURNING id, seq, deliveries`,
@@ -174,6 +181,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           column('integration'),
           column('receivedAt'),
           column('rawBody'),
+          round.map(({ event }) => event.keyId ?? null),
         ],
       );
       const byId = new Map(rows.map((row) => [row.id, row]));
@@ -184,24 +192,27 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         if (row.deliveries === 1) stored.push({ event, seq: String(row.seq) });
       }
       await enqueuePostgres(client, stored);
+      newSeqs.push(...stored.map((s) => Number(s.seq)));
       pending = later;
     }
+    await blockNewPostgres(client, newSeqs);
   };
 
   const quarantine = async (client: pg.PoolClient, q: NewQuarantineItem): Promise<StoreWriteResult> => {
     const { rows } = await client.query<{ id: string; deliveries: number }>(
-      `INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
+      `INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries, key_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8)
        ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = quarantine.deliveries + 1, last_delivered_at = EXCLUDED.last_delivered_at
        RETURNING id, deliveries`,
       [
         randomUUID(),
         q.provider,
         q.reason,
-        createHash('sha256').update(q.rawBody).digest('hex'),
+        q.bodyHash ?? createHash('sha256').update(q.rawBody).digest('hex'),
         JSON.stringify(q.issues),
         q.rawBody,
         q.receivedAt,
+        q.keyId ?? null,
       ],
     );
     const row = rows[0]!;
@@ -219,39 +230,57 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     return results;
   };
 
+  /**
+   * Runs `work` in one transaction that appends events (the advisory lock first, see above); a
+   * failure rolls back and becomes StoreUnavailableError.
+   */
+  const appendTransaction = async <T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    onDataError?: (error: StoreUnavailableError) => never,
+  ): Promise<T> => {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw unavailable(error);
+    }
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, APPEND_LOCK]);
+      const result = await work(client);
+      await client.query('COMMIT');
+      client.release();
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      // The connection may be mid-statement or dead: do not hand it to the next batch.
+      client.release(true);
+      const failure = unavailable(error);
+      if (onDataError && isDataError(failure)) onDataError(failure);
+      throw failure;
+    }
+  };
+
   const writes = new GroupCommit<StoreWrite, StoreWriteResult>({
     maxBatch: options.batchMax,
     onCommit: options.onCommit,
     isolate: isDataError,
-    async commit(batch) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw unavailable(error);
-      }
-      try {
-        await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NAMESPACE, APPEND_LOCK]);
-        const results = await applyBatch(client, batch);
-        await client.query('COMMIT');
-        client.release();
-        return results;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        // The connection may be mid-statement or dead: do not hand it to the next batch.
-        client.release(true);
-        const failure = unavailable(error);
-        // One write alone that the database refuses for its data fails the same way every time.
-        if (batch.length === 1 && isDataError(failure)) throw new StoreRejectedError(failure.message, { cause: error });
-        throw failure;
-      }
-    },
+    commit: (batch) =>
+      appendTransaction(
+        (client) => applyBatch(client, batch),
+        (failure) => {
+          // One write alone that the database refuses for its data fails the same way every time.
+          if (batch.length === 1) throw new StoreRejectedError(failure.message, { cause: failure.cause });
+          throw failure;
+        },
+      ),
   });
 
+  const codec = createPayloadCodec(options.payloadKeys ?? []);
   const lifecycle = storeLifecycle({
     backend: 'postgres',
     clock: options.clock,
+    codec,
     writes,
     routing: options.routing,
     probe: () =>
@@ -268,7 +297,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     quarantine: lifecycle.quarantine,
     check: lifecycle.check,
     close: lifecycle.close,
-    outbox: postgresOutbox(pool, lifecycle.read),
+    outbox: postgresOutbox(pool, lifecycle.read, codec),
+    privacy: postgresPrivacy({
+      pool,
+      guard: lifecycle.read,
+      codec,
+      appendTransaction,
+      appendOne: async (client, event) => appendEvents(client, [{ event, index: 0 }], []),
+    }),
     access: postgresAccess(pool, lifecycle.read),
 
     async listEvents(query: EventQuery) {
@@ -285,12 +321,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
          ORDER BY seq ${order}`,
         [query.after ?? '0', ...used.map(([, value]) => value), query.limit, query.maxBytes ?? MAX_PAGE_BYTES],
       );
-      return toPage(rows, toStoredEvent);
+      return toPage(rows, (row) => toStoredEvent(row, codec));
     },
 
     async getEvent(id) {
       const [row] = await read<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [id]);
-      return row ? toStoredEvent(row) : null;
+      return row ? toStoredEvent(row, codec) : null;
     },
 
     async listQuarantine(query) {
@@ -298,12 +334,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         query.after ?? '0',
         query.limit,
       ]);
-      return toPage(rows, toQuarantineItem);
+      return toPage(rows, (row) => toQuarantineItem(row, codec));
     },
 
     async getQuarantineItem(id) {
       const [row] = await read<QuarantineRow>('SELECT * FROM quarantine WHERE id = $1', [id]);
-      return row ? toQuarantineItem(row) : null;
+      return row ? toQuarantineItem(row, codec) : null;
     },
   };
 }

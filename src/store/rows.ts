@@ -1,5 +1,6 @@
 import type { ProviderName } from '../providers/provider.js';
 import type { EventQuery, Page, QuarantineItem, StoredEvent } from './event-store.js';
+import { openEventBody, type PayloadCodec } from './payload-codec.js';
 import { rawBodyText } from './raw-body-text.js';
 
 /** A row of `events` as either backend returns it (SQLite: text and numbers; PostgreSQL: Date and int8 text). */
@@ -17,11 +18,14 @@ export interface EventRow {
   last_delivered_at: string | Date;
   deliveries: number;
   raw_body: string;
+  key_id: string | null;
+  erased_at: string | Date | null;
+  blocked: number;
 }
 
 /** The columns of `events` a read returns (PostgreSQL's parsed `payload` column is not read: the payload is the raw text, parsed when asked for). */
 export const EVENT_COLUMNS =
-  'seq, id, provider, type, session_id, reference, status, vendor_time, integration, received_at, last_delivered_at, deliveries, raw_body';
+  'seq, id, provider, type, session_id, reference, status, vendor_time, integration, received_at, last_delivered_at, deliveries, raw_body, key_id, erased_at, blocked';
 
 export interface QuarantineRow {
   seq: number | string;
@@ -34,16 +38,21 @@ export interface QuarantineRow {
   received_at: string | Date;
   last_delivered_at: string | Date;
   deliveries: number;
+  key_id: string | null;
+  erased_at: string | Date | null;
 }
 
 const iso = (value: string | Date) => (typeof value === 'string' ? value : value.toISOString());
 
 /**
- * An event as read. Its `payload` is parsed from the stored text on first use only: a reader that
- * serves the stored bytes (the admin API) never parses them, whatever their shape.
+ * An event as read, its body opened with `codec` (sealed bodies) and empty once erased. Its
+ * `payload` is parsed from the stored text on first use only: a reader that serves the stored
+ * bytes (the admin API) never parses them, whatever their shape; an erased event's is null.
  */
-export function toStoredEvent(r: EventRow): StoredEvent {
+export function toStoredEvent(r: EventRow, codec: PayloadCodec): StoredEvent {
   let parsed: { value: unknown } | undefined;
+  const erasedAt = r.erased_at === null || r.erased_at === undefined ? null : iso(r.erased_at);
+  const rawBody = erasedAt === null ? openEventBody(codec, r.raw_body, r.key_id ?? null) : '';
   return Object.defineProperty(
     {
       id: r.id,
@@ -58,12 +67,14 @@ export function toStoredEvent(r: EventRow): StoredEvent {
       receivedAt: iso(r.received_at),
       lastDeliveredAt: iso(r.last_delivered_at),
       deliveries: r.deliveries,
-      rawBody: r.raw_body,
+      rawBody,
+      erasedAt,
+      blocked: Number(r.blocked ?? 0) === 1,
     },
     'payload',
     {
       enumerable: true,
-      get: () => (parsed ??= { value: JSON.parse(r.raw_body) }).value,
+      get: () => (parsed ??= { value: erasedAt === null ? JSON.parse(rawBody) : null }).value,
     },
   ) as StoredEvent;
 }
@@ -83,16 +94,21 @@ export function withinBytes<R extends { raw_body: string }>(rows: Iterable<R>, m
   return taken;
 }
 
-export const toQuarantineItem = (r: QuarantineRow): QuarantineItem => ({
-  id: r.id,
-  provider: r.provider,
-  reason: r.reason,
-  receivedAt: iso(r.received_at),
-  lastDeliveredAt: iso(r.last_delivered_at),
-  issues: r.issues,
-  ...rawBodyText(r.raw_body),
-  deliveries: r.deliveries,
-});
+/** A quarantined delivery as read, its bytes opened with `codec`; empty once erased. */
+export const toQuarantineItem = (r: QuarantineRow, codec: PayloadCodec): QuarantineItem => {
+  const erasedAt = r.erased_at === null || r.erased_at === undefined ? null : iso(r.erased_at);
+  return {
+    id: r.id,
+    provider: r.provider,
+    reason: r.reason,
+    receivedAt: iso(r.received_at),
+    lastDeliveredAt: iso(r.last_delivered_at),
+    issues: r.issues,
+    ...rawBodyText(erasedAt === null ? codec.open('quarantine', r.raw_body, r.key_id ?? null) : Buffer.alloc(0)),
+    deliveries: r.deliveries,
+    erasedAt,
+  };
+};
 
 /** A page whose `next` is the seq of its last row: null only when the page is empty. */
 export function toPage<R extends { seq: number | string }, T>(rows: R[], map: (row: R) => T): Page<T> {

@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { SQLITE_FILE } from './sqlite-writer.js';
+import { SQLITE_FILE } from './sqlite-file.js';
 
 export interface CheckpointerData {
   dataDir: string;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { NewEvent, Outbox, OutboxSettlement } from './event-store.js';
+import type { PayloadCodec } from './payload-codec.js';
 import {
   OUTBOX_SINKS,
   OUTBOX_SQL,
@@ -62,6 +63,7 @@ export function sqliteOutbox(
   db: Database.Database,
   read: <T>(query: () => T) => Promise<T>,
   write: (op: OutboxWriteOp, args: unknown[]) => Promise<unknown>,
+  codec: PayloadCodec,
 ): Outbox {
   const dueOrdered = db.prepare(OUTBOX_SQL.dueOrdered);
   const dueAny = db.prepare(OUTBOX_SQL.dueAny);
@@ -80,7 +82,7 @@ export function sqliteOutbox(
     due: (sink, now, limit, ordered) =>
       read(() => {
         const rows = (ordered ? dueOrdered : dueAny).all(sqliteParams([sink, limit, ...(ordered ? [] : [now])])) as DueRow[];
-        return toDueItems(sink, rows, now, ordered);
+        return toDueItems(sink, rows, now, ordered, codec);
       }),
     stats: () => read(() => toSinkStats(queues.all() as never[], sinks.all() as never[])),
     queuedFor: (seqs) =>

@@ -19,6 +19,10 @@ import { LATEST_VERSION, newerSchemaError } from './migrations.js';
 import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply, type WriterRequest } from './sqlite-writer.js';
 import { sqliteOutbox, sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
 import { sqliteAccess, sqliteAccessWrites, type AccessWriteOp } from './sqlite-access.js';
+import { sqliteEventWrites } from './sqlite-event-writes.js';
+import { sqlitePrivacy, sqlitePrivacyWrites, type PrivacyWriteOp } from './sqlite-privacy.js';
+import { CLEAR_CODEC, createPayloadCodec, type PayloadCodec } from './payload-codec.js';
+import type { PayloadKey } from '../privacy/payload-keys.js';
 import { storeLifecycle, storeUnavailable, type LifecycleParts, type StoreWrite, type StoreWriteResult } from './store-lifecycle.js';
 
 export { SQLITE_FILE };
@@ -93,6 +97,8 @@ function startWriter(data: WriterData, onStart?: (thread: Worker) => void) {
 
 export interface SqliteStoreOptions {
   dataDir: string;
+  /** PAYLOAD_KEYS: bodies are sealed with the first; none: stored in clear. */
+  payloadKeys?: readonly PayloadKey[] | undefined;
   batchMax: number;
   clock: Clock;
   onCommit?: GroupCommitOptions<unknown, unknown>['onCommit'];
@@ -111,7 +117,10 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
-  const spawnWriter = () => startWriter({ dataDir: options.dataDir, now: now() }, options.onWriterStart);
+  const payloadKeys = [...(options.payloadKeys ?? [])];
+  const codec = createPayloadCodec(payloadKeys);
+  const spawnWriter = () =>
+    startWriter({ role: 'sqlite-writer', dataDir: options.dataDir, now: now(), payloadKeys }, options.onWriterStart);
   let writer = spawnWriter();
   try {
     await writer.ready;
@@ -158,6 +167,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
     clock: options.clock,
+    codec,
     writes,
     routing: options.routing,
     probe: async () => (await liveWriter()).ask({ kind: 'probe', at: now() }),
@@ -171,16 +181,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
       db.close();
     },
   });
-  const writerOp = async (request: WithoutId<WriterRequest & { kind: 'outbox' | 'access' }>) => {
+  const writerOp = async (request: WithoutId<WriterRequest & { kind: 'outbox' | 'access' | 'privacy' }>) => {
     try {
       return (await (await liveWriter()).ask(request)).value;
     } catch (error) {
       throw unavailable(error);
     }
   };
-  return sqliteEventStore(lifecycle, db, {
+  return sqliteEventStore(lifecycle, db, codec, {
     outbox: (op, args) => writerOp({ kind: 'outbox', op, args }),
     access: (op, args) => writerOp({ kind: 'access', op, args }),
+    privacy: (op, args) => writerOp({ kind: 'privacy', op, args }),
   });
 }
 
@@ -190,16 +201,30 @@ type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'ge
 interface SideWrites {
   outbox(op: OutboxWriteOp, args: unknown[]): Promise<unknown>;
   access(op: AccessWriteOp, args: unknown[]): Promise<unknown>;
+  privacy(op: PrivacyWriteOp, args: unknown[]): Promise<unknown>;
 }
 
 /** A store from its lifecycle (writes, check, close), the read side on `db`, and the outbox and access store (their writes by `side`). */
-function sqliteEventStore(lifecycle: ReturnType<typeof storeLifecycle>, db: Database.Database, side: SideWrites): EventStore {
+function sqliteEventStore(
+  lifecycle: ReturnType<typeof storeLifecycle>,
+  db: Database.Database,
+  codec: PayloadCodec,
+  side: SideWrites,
+): EventStore {
   const { read, ...rest } = lifecycle;
-  return { ...rest, ...sqliteReads(db, read), outbox: sqliteOutbox(db, read, side.outbox), access: sqliteAccess(db, read, side.access) };
+  return {
+    ...rest,
+    ...sqliteReads(db, read, codec),
+    outbox: sqliteOutbox(db, read, side.outbox, codec),
+    access: sqliteAccess(db, read, side.access),
+    privacy: sqlitePrivacy(db, read, side.privacy),
+  };
 }
 
 /** The read side, on a connection of the calling thread; `read` guards each query (closed, errors). */
-function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>): Reads {
+function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise<T>, codec: PayloadCodec): Reads {
+  const toEvent = (row: EventRow) => toStoredEvent(row, codec);
+  const toQuarantined = (row: SqliteQuarantineRow) => toQuarantineItem({ ...row, issues: JSON.parse(row.issues) }, codec);
   const eventById = db.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = ?`);
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
@@ -222,25 +247,25 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
           ...Object.fromEntries(used),
         };
         const rows = withinBytes(statement.iterate(params) as Iterable<EventRow>, query.maxBytes ?? MAX_PAGE_BYTES);
-        return toPage(rows, toStoredEvent);
+        return toPage(rows, toEvent);
       }),
 
     getEvent: (id) =>
       read(() => {
         const [row] = eventById.all(id) as EventRow[];
-        return row ? toStoredEvent(row) : null;
+        return row ? toEvent(row) : null;
       }),
 
     listQuarantine: (query) =>
       read(() => {
         const rows = quarantinePage.all(Number(query.after ?? 0), query.limit) as SqliteQuarantineRow[];
-        return toPage(rows, (r) => toQuarantineItem({ ...r, issues: JSON.parse(r.issues) }));
+        return toPage(rows, toQuarantined);
       }),
 
     getQuarantineItem: (id) =>
       read(() => {
         const [row] = quarantineById.all(id) as SqliteQuarantineRow[];
-        return row ? toQuarantineItem({ ...row, issues: JSON.parse(row.issues) }) : null;
+        return row ? toQuarantined(row) : null;
       }),
   };
 }
@@ -253,10 +278,15 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
  * the access store's writes are let through, each in its own short transaction beside a running
  * service; without it the connection is read-only.
  */
-export async function openSqliteReader(dataDir: string, options: { sideWrites?: boolean } = {}): Promise<EventStore> {
+export async function openSqliteReader(
+  dataDir: string,
+  options: { sideWrites?: boolean; payloadKeys?: readonly PayloadKey[] | undefined } = {},
+): Promise<EventStore> {
   const db = new Database(path.join(dataDir, SQLITE_FILE), { readonly: !options.sideWrites, fileMustExist: true });
+  const codec = options.payloadKeys ? createPayloadCodec(options.payloadKeys) : CLEAR_CODEC;
   try {
     db.pragma('busy_timeout = 5000');
+    if (options.sideWrites) db.pragma('secure_delete = ON');
     const hasSchema =
       db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").pluck().get() === 1;
     const version = hasSchema ? Number(db.prepare('SELECT coalesce(max(version), 0) FROM schema_migrations').pluck().get()) : 0;
@@ -272,6 +302,7 @@ export async function openSqliteReader(dataDir: string, options: { sideWrites?: 
   const lifecycle = storeLifecycle({
     backend: 'sqlite',
     clock: systemClock,
+    codec,
     writes: new GroupCommit<StoreWrite, StoreWriteResult>({
       maxBatch: 1,
       commit: () => {
@@ -283,11 +314,16 @@ export async function openSqliteReader(dataDir: string, options: { sideWrites?: 
   });
   const outboxWrites = options.sideWrites ? sqliteOutboxWrites(db) : undefined;
   const accessWrites = options.sideWrites ? sqliteAccessWrites(db) : undefined;
+  const privacyWrites = options.sideWrites ? sqlitePrivacyWrites(db, codec, sqliteEventWrites(db).appendOne) : undefined;
   const writeWith =
     <Op extends string>(writes: Record<Op, unknown> | undefined) =>
     async (op: Op, args: unknown[]) => {
       if (!writes) throw unavailable(new Error('opened read-only'));
       return (writes[op] as (...a: unknown[]) => unknown)(...args);
     };
-  return sqliteEventStore(lifecycle, db, { outbox: writeWith(outboxWrites), access: writeWith(accessWrites) });
+  return sqliteEventStore(lifecycle, db, codec, {
+    outbox: writeWith(outboxWrites),
+    access: writeWith(accessWrites),
+    privacy: writeWith(privacyWrites),
+  });
 }

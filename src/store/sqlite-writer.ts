@@ -3,7 +3,6 @@
  * migrations, and commits batches (one transaction, one fsync with synchronous=FULL). The fsync
  * blocks this thread, not the event loop that serves HTTP. Messages: see WriterRequest.
  */
-import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -11,10 +10,15 @@ import Database from 'better-sqlite3';
 import { registerLookupKey } from './lookup-key.js';
 import { sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
 import { sqliteAccessWrites, type AccessWriteOp } from './sqlite-access.js';
+import { sqliteEventWrites } from './sqlite-event-writes.js';
+import { sqlitePrivacyWrites, type PrivacyWriteOp } from './sqlite-privacy.js';
+import { createPayloadCodec, type PayloadCodec } from './payload-codec.js';
+import type { PayloadKey } from '../privacy/payload-keys.js';
 import { LATEST_VERSION, MIGRATIONS, newerSchemaError } from './migrations.js';
 import type { StoreWrite, StoreWriteResult } from './store-lifecycle.js';
+import { SQLITE_FILE } from './sqlite-file.js';
 
-export const SQLITE_FILE = 'events.sqlite3';
+export { SQLITE_FILE };
 /** WAL frames (pages) at which the committing connection checkpoints the rest itself. */
 export const WAL_FRAMES_MAX = 1000;
 /** How often the checkpointer thread copies frames; at most this much is left for a commit. */
@@ -29,14 +33,18 @@ export type WriterRequest =
   | { id: number; kind: 'commit'; writes: StoreWrite[] }
   | { id: number; kind: 'outbox'; op: OutboxWriteOp; args: unknown[] }
   | { id: number; kind: 'access'; op: AccessWriteOp; args: unknown[] }
+  | { id: number; kind: 'privacy'; op: PrivacyWriteOp; args: unknown[] }
   | { id: number; kind: 'probe'; at: string }
   | { id: number; kind: 'close' };
 export type WriterReply =
   | { id: number; ok: true; results?: StoreWriteResult[]; value?: unknown }
   | { id: number; ok: false; error: { code?: string; message: string } };
 export interface WriterData {
+  role: 'sqlite-writer';
   dataDir: string;
   now: string;
+  /** PAYLOAD_KEYS, for re-sealing (rekey) and the erasure notice: held in this thread's memory only. */
+  payloadKeys: PayloadKey[];
 }
 
 /** An error as it crosses to the main thread: SQLite's code (SQLITE_FULL, ...) and message. */
@@ -53,6 +61,8 @@ function openDatabase(dataDir: string, now: string): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 5000');
+    // Freed space is overwritten with zeros: an erased body leaves no byte behind in the file.
+    db.pragma('secure_delete = ON');
     db.pragma(`cache_size = -${WRITER_CACHE_KIB}`);
     // The checkpointer thread copies frames every CHECKPOINT_INTERVAL_MS (sqlite-checkpointer.ts);
     // the commit that finds WAL_FRAMES_MAX frames copies the few left and so lets the next commit
@@ -83,52 +93,17 @@ function openDatabase(dataDir: string, now: string): Database.Database {
   }
 }
 
-function serve(db: Database.Database): void {
-  // Writes use .all()/.run(), never .get(): .get() on a write inside a transaction can hide the
-  // commit's error (SQLITE_FULL) and report success for nothing stored (a full-disk test guards it).
-  // Deduplication is the UNIQUE id's: a redelivery only counts itself on the stored event.
-  const appendEvent = db.prepare(`
-    INSERT INTO events (id, provider, type, session_id, reference, status, vendor_time, integration,
-                        received_at, last_delivered_at, deliveries, raw_body)
-    VALUES (@id, @provider, @type, @sessionId, @reference, @status, @vendorTime, @integration,
-            @receivedAt, @receivedAt, 1, @rawBody)
-    ON CONFLICT (id) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
-    RETURNING id, seq, deliveries`);
-  const insertQuarantine = db.prepare(`
-    INSERT INTO quarantine (id, provider, reason, body_hash, issues, raw_body, received_at, last_delivered_at, deliveries)
-    VALUES (@id, @provider, @reason, @bodyHash, @issues, @rawBody, @receivedAt, @receivedAt, 1)
-    ON CONFLICT (provider, body_hash) DO UPDATE SET deliveries = deliveries + 1, last_delivered_at = excluded.last_delivered_at
-    RETURNING id, deliveries`);
+function serve(db: Database.Database, codec: PayloadCodec): void {
   const probe = db.prepare(
     'INSERT INTO store_probe (id, checked_at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET checked_at = excluded.checked_at',
   );
-
+  const events = sqliteEventWrites(db);
   const outbox = sqliteOutboxWrites(db);
   const access = sqliteAccessWrites(db);
+  const privacy = sqlitePrivacyWrites(db, codec, events.appendOne);
 
-  type EventRow = { id: string; seq: number; deliveries: number };
-  const apply = (write: StoreWrite): StoreWriteResult => {
-    if (write.kind === 'event') {
-      // Named parameters: the event's other properties (its outbox entries) are not bound.
-      const [row] = appendEvent.all(write.event) as EventRow[];
-      if (row!.deliveries === 1) outbox.enqueue(write.event, row!.seq);
-      return { id: row!.id, seq: String(row!.seq), deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
-    }
-    const { item } = write;
-    const rawBody = Buffer.from(item.rawBody);
-    const [row] = insertQuarantine.all({
-      id: randomUUID(),
-      provider: item.provider,
-      reason: item.reason,
-      bodyHash: createHash('sha256').update(rawBody).digest('hex'),
-      issues: JSON.stringify(item.issues),
-      rawBody,
-      receivedAt: item.receivedAt,
-    }) as { id: string; deliveries: number }[];
-    return { id: row!.id, deliveries: row!.deliveries, duplicate: row!.deliveries > 1 };
-  };
   // One transaction (one fsync) per batch; IMMEDIATE takes the write lock first.
-  const commit = db.transaction((writes: StoreWrite[]) => writes.map(apply));
+  const commit = db.transaction((writes: StoreWrite[]) => events.applyBatch(writes));
 
   parentPort!.on('message', (request: WriterRequest) => {
     let reply: WriterReply;
@@ -136,6 +111,9 @@ function serve(db: Database.Database): void {
       if (request.kind === 'commit') reply = { id: request.id, ok: true, results: commit.immediate(request.writes) };
       else if (request.kind === 'outbox') {
         const run = outbox[request.op] as (...args: unknown[]) => unknown;
+        reply = { id: request.id, ok: true, value: run(...request.args) };
+      } else if (request.kind === 'privacy') {
+        const run = privacy[request.op] as (...args: unknown[]) => unknown;
         reply = { id: request.id, ok: true, value: run(...request.args) };
       } else if (request.kind === 'access') {
         const run = access[request.op] as (...args: unknown[]) => unknown;
@@ -155,7 +133,8 @@ function serve(db: Database.Database): void {
   });
 }
 
-if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
+// Only in the writer thread (the checkpointer thread, say, has workerData of its own).
+if (parentPort && (workerData as WriterData | undefined)?.role === 'sqlite-writer') {
   const data = workerData as WriterData;
   let db: Database.Database;
   try {
@@ -165,7 +144,7 @@ if (parentPort && (workerData as WriterData | undefined)?.dataDir) {
     parentPort.close();
   }
   if (db!) {
-    serve(db);
+    serve(db, createPayloadCodec(data.payloadKeys.map((k) => ({ id: k.id, key: Buffer.from(k.key) }))));
     parentPort.postMessage({ id: 0, ok: true } satisfies WriterReply);
   }
 }

@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { StoreUnavailableError } from '../errors.js';
 import type { AppendResult, EventStore, NewEvent, NewQuarantineItem, OutboxEntry, StoreHealth } from './event-store.js';
 import type { GroupCommit } from './group-commit.js';
+import { sealEventBody, type PayloadCodec } from './payload-codec.js';
 
 export type StoreWrite = { kind: 'event'; event: NewEvent } | { kind: 'quarantine'; item: NewQuarantineItem };
 export type StoreWriteResult = AppendResult | { id: string; deliveries: number; duplicate: boolean };
@@ -20,6 +22,8 @@ export function storeUnavailable(backend: Backend, error: unknown): StoreUnavail
 
 export interface LifecycleParts {
   backend: Backend;
+  /** Seals bodies as they enter the store (PAYLOAD_KEYS); the backends open them as they leave. */
+  codec: PayloadCodec;
   writes: GroupCommit<StoreWrite, StoreWriteResult>;
   /** A real write that shows whether the store accepts writes now; throws when it does not. */
   probe(): unknown;
@@ -77,10 +81,17 @@ export function storeLifecycle(
     },
     append(event) {
       if (closed) return refuse();
-      const routed = event.outbox === undefined && parts.routing ? { ...event, outbox: parts.routing(event) } : event;
-      return write(parts.writes.submit({ kind: 'event', event: routed }) as Promise<AppendResult>);
+      const outbox = event.outbox === undefined && parts.routing ? parts.routing(event) : event.outbox;
+      const sealed = { ...event, ...sealEventBody(parts.codec, event.rawBody), outbox };
+      return write(parts.writes.submit({ kind: 'event', event: sealed }) as Promise<AppendResult>);
     },
-    quarantine: (item) => (closed ? refuse() : write(parts.writes.submit({ kind: 'quarantine', item }))),
+    quarantine(item) {
+      if (closed) return refuse();
+      // Redeliveries are counted by the hash of the bytes received, not of their sealed form.
+      const bodyHash = createHash('sha256').update(item.rawBody).digest('hex');
+      const { stored, keyId } = parts.codec.seal('quarantine', item.rawBody);
+      return write(parts.writes.submit({ kind: 'quarantine', item: { ...item, rawBody: stored, bodyHash, keyId } }));
+    },
     async check() {
       if (closed) return { ok: false, reason: 'store is closed' };
       // A small probe row can still fit where a delivery does not (a nearly full disk): the latest

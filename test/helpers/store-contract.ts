@@ -62,6 +62,8 @@ export function storeContract(name: string, factory: StoreFactory, options: { sk
         deliveries: 1,
         payload: { a: 'válida' },
         rawBody: '{"a": "válida" }',
+        erasedAt: null,
+        blocked: false,
       });
       expect(await store.getEvent(randomUUID())).toBeNull();
     });

@@ -1,0 +1,126 @@
+import type pg from 'pg';
+import type { NewEvent, PassCursor, PrivacyStore, Subject } from './event-store.js';
+import type { PayloadCodec } from './payload-codec.js';
+import { PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
+import { resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** New events of a blocked subject are stored blocked, their queued items held (in the append's transaction). */
+export async function blockNewPostgres(client: pg.PoolClient, seqs: number[]): Promise<void> {
+  if (seqs.length === 0 || (await client.query(PRIVACY_SQL.anyBlock)).rowCount === 0) return;
+  const range = [Math.min(...seqs), Math.max(...seqs)];
+  for (const sql of PRIVACY_SQL.newBlocked) await client.query(sql, range);
+}
+
+export interface PostgresPrivacyParts {
+  pool: pg.Pool;
+  /** Runs a read; its failure is said as the store being unavailable. */
+  guard: <T>(query: () => Promise<T>) => Promise<T>;
+  codec: PayloadCodec;
+  /** A transaction that may append events (it takes the append lock first). */
+  appendTransaction: <T>(work: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
+  appendOne(client: pg.PoolClient, event: NewEvent): Promise<void>;
+}
+
+/** Personal-data handling on PostgreSQL, each operation one transaction. */
+export function postgresPrivacy({ pool, guard, codec, appendTransaction, appendOne }: PostgresPrivacyParts): PrivacyStore {
+  const rows = <R extends pg.QueryResultRow>(sql: string, values: unknown[] = []) =>
+    guard(async () => (await pool.query<R>(sql, values)).rows);
+  const keys = async (sql: string) => {
+    const found: string[] = [];
+    for (
+      let k = (await rows<{ k: string | null }>(sql, ['']))[0]?.k ?? null;
+      k !== null;
+      k = (await rows<{ k: string | null }>(sql, [k]))[0]?.k ?? null
+    ) {
+      found.push(k);
+    }
+    return found;
+  };
+  const count = async (client: pg.PoolClient, sql: string, values: unknown[]) => (await client.query(sql, values)).rowCount ?? 0;
+  return {
+    block: (subject, b) =>
+      appendTransaction(async (client) => {
+        const values = [subject.id, originOf(subject), b.until, b.reason, b.at, b.by];
+        await client.query(PRIVACY_SQL.blockSubject(subject), values);
+        if (subject.kind === 'reference') await client.query(PRIVACY_SQL.blockSessionsOf, values);
+        const events = await count(client, PRIVACY_SQL.markBlocked(subject), [subject.id]);
+        await client.query(PRIVACY_SQL.holdQueued(subject), [subject.id]);
+        return events;
+      }),
+    unblock: (subject) =>
+      appendTransaction(async (client) => {
+        await client.query(PRIVACY_SQL.unblock, [originOf(subject)]);
+        const events = await count(client, PRIVACY_SQL.unmarkBlocked(subject), [subject.id]);
+        await client.query(PRIVACY_SQL.releaseHeld(subject), [subject.id]);
+        return events;
+      }),
+    erase: (subject: Subject, erasure) =>
+      appendTransaction(async (client) => {
+        await client.query(PRIVACY_SQL.dropQueued(subject), [subject.id]);
+        const erased = await count(client, PRIVACY_SQL.eraseEvents(subject, 'postgres'), [subject.id, erasure.at]);
+        await client.query(PRIVACY_SQL.dropBlocks(subject), [originOf(subject), subject.id]);
+        for (const id of erasure.quarantineIds) await client.query(PRIVACY_SQL.eraseQuarantined, [id, EMPTY, erasure.at]);
+        await appendOne(client, erasure.event);
+        return erased;
+      }),
+    sweep: (after: PassCursor, cutoffs, at, limit) =>
+      appendTransaction(async (client) => {
+        const next = { ...after };
+        let erased = 0;
+        let done = true;
+        for (const table of ['events', 'quarantine'] as const) {
+          const cutoff = cutoffs[table];
+          if (cutoff === null) continue;
+          const times = (
+            await client.query<{ seq: string; received_at: Date }>(
+              table === 'events' ? PRIVACY_SQL.eventTimes : PRIVACY_SQL.quarantineTimes,
+              [after[table], limit],
+            )
+          ).rows;
+          // Received in seq order, near enough: the pass stops at the first body still within its time.
+          const expired = times.findIndex((r) => r.received_at.toISOString() >= cutoff);
+          const upto = expired < 0 ? times.at(-1) : times[expired - 1];
+          if (expired < 0 && times.length === limit) done = false;
+          if (!upto) continue;
+          const range = [after[table], upto.seq, at, cutoff];
+          if (table === 'events') {
+            erased += await count(client, PRIVACY_SQL.expireEvents('postgres'), range);
+            await client.query(PRIVACY_SQL.dropExpiredQueued, range.slice(0, 3));
+          } else erased += await count(client, PRIVACY_SQL.expireQuarantine, [...range, EMPTY]);
+          next[table] = String(upto.seq);
+        }
+        return { next, erased, done };
+      }),
+    rekey: (after, limit) =>
+      guard(async () => {
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          const current = codec.currentKeyId ?? '';
+          const events = (await client.query<StaleRow>(`${PRIVACY_SQL.staleEvents} FOR UPDATE`, [current, after.events, limit])).rows;
+          const quarantined = (
+            await client.query<StaleRow>(`${PRIVACY_SQL.staleQuarantine} FOR UPDATE`, [current, after.quarantine, limit])
+          ).rows;
+          const updates: [string, unknown[]][] = [];
+          const result = resealBatch(codec, after, limit, { events, quarantined }, (table, values) => {
+            updates.push([table === 'events' ? PRIVACY_SQL.resealEvent('postgres') : PRIVACY_SQL.resealQuarantined, values]);
+            return 1;
+          });
+          for (const [sql, values] of updates) await client.query(sql, values);
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => undefined);
+          throw error;
+        } finally {
+          client.release();
+        }
+      }),
+    blocks: async (subject) => (await rows<BlockRow>(PRIVACY_SQL.blocks, [subject ? originOf(subject) : null])).map(toBlockInfo),
+    subjectEventIds: async (subject) => (await rows<{ id: string }>(PRIVACY_SQL.subjectEventIds(subject), [subject.id])).map((r) => r.id),
+    expiredBlocks: async (now) => (await rows<{ origin: string }>(PRIVACY_SQL.expiredBlocks, [now])).map((r) => toSubject(r.origin)),
+    keysInUse: async () => [...new Set([...(await keys(PRIVACY_SQL.nextEventKey)), ...(await keys(PRIVACY_SQL.nextQuarantineKey))])].sort(),
+  };
+}
