@@ -3,7 +3,7 @@
  * seed-shaped webhooks of both vendors authenticated exactly as the real senders do. Prints
  * what was stored, then keeps serving (`--once` exits after the samples).
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
@@ -25,6 +25,12 @@ const secrets = {
   admin: throwaway(),
 };
 
+/**
+ * The demo seals what it stores (PAYLOAD_KEYS), with a key fixed for the demo only: its data
+ * folder outlives a run, and the next run must open it. Never use it for real data.
+ */
+const DEMO_PAYLOAD_KEYS = `demo:${createHash('sha256').update('ine-webhooks demo payload key, never for real data').digest('base64')}`;
+
 let config;
 try {
   config = loadConfig({
@@ -41,6 +47,7 @@ try {
     INCODE_OAUTH_CLIENT_SECRET: secrets.oauthSecret,
     INCODE_HMAC_SECRET: '',
     ADMIN_TOKEN: secrets.admin,
+    PAYLOAD_KEYS: process.env.PAYLOAD_KEYS || DEMO_PAYLOAD_KEYS,
   });
 } catch (error) {
   if (error instanceof ConfigError) {
@@ -107,13 +114,15 @@ for (const e of events) {
 
 const dataDir = path.relative(process.cwd(), config.dataDir) || '.';
 const bearer = `-H 'Authorization: Bearer ${secrets.admin}'`;
+const demoKeys = config.privacy.payloadKeys.map((k) => `${k.id}:${k.key.toString('base64')}`).join(',');
 say(`
 Look around (the admin token is throwaway, valid while this demo runs):
   curl ${bearer} '${service.adminUrl}/events?reference=${reference}'
   curl ${bearer} '${service.adminUrl}/sessions?reference=${reference}'
-The ops command reads the same log, now or after the demo:
+The payloads are sealed at rest (PAYLOAD_KEYS, a key fixed for the demo). The ops command reads
+the same log, now or after the demo (what shows a payload needs the key):
   DATA_DIR=${dataDir} npm run cli -- tail
-  DATA_DIR=${dataDir} npm run cli -- show ${reference}
+  PAYLOAD_KEYS=${demoKeys} DATA_DIR=${dataDir} npm run cli -- show ${reference}
 The service's log (JSON lines): ${path.relative(process.cwd(), logFile)}`);
 
 if (once) {

@@ -183,6 +183,9 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
   app.get('/events/:id/payload', authenticate, requireRole('support'), async (req, res) => {
     const event = await store.getEvent(parseParam(req, 'id'));
     if (!event) throw new HttpError(404, 'not_found');
+    // Nothing to show: the body was destroyed, or its subject is blocked (kept, shown to no one).
+    if (event.erasedAt !== null) throw new HttpError(410, 'payload_erased', { body: { erasedAt: event.erasedAt } });
+    if (event.blocked) throw new HttpError(409, 'payload_blocked');
     await payloadView(audit, res.locals.principal, { subject: event.id, detail: { route: 'payload' } });
     sendJson(res, event.rawBody);
   });

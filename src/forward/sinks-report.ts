@@ -8,6 +8,8 @@ export interface SinkReport {
   failures: number;
   pending: number;
   parked: number;
+  /** Items of blocked subjects, not sent until the block is lifted. */
+  held: number;
   oldestPendingAgeSeconds: number | null;
   lastError: string | null;
   lastErrorAt: string | null;
@@ -26,6 +28,7 @@ export async function sinksReport(outbox: Outbox, configured: { name: string; de
       failures: s?.failures ?? 0,
       pending: s?.pending ?? 0,
       parked: s?.parked ?? 0,
+      held: s?.held ?? 0,
       oldestPendingAgeSeconds: s?.oldestPendingAt == null ? null : Math.max(0, Math.round((now - s.oldestPendingAt) / 1000)),
       lastError: s?.lastError ?? null,
       lastErrorAt: s?.lastErrorAt == null ? null : new Date(s.lastErrorAt).toISOString(),

@@ -50,10 +50,12 @@ const iso = (value: string | Date) => (typeof value === 'string' ? value : value
  * bytes (the admin API) never parses them, whatever their shape; an erased event's is null.
  */
 export function toStoredEvent(r: EventRow, codec: PayloadCodec): StoredEvent {
-  let parsed: { value: unknown } | undefined;
   const erasedAt = r.erased_at === null || r.erased_at === undefined ? null : iso(r.erased_at);
-  const rawBody = erasedAt === null ? openEventBody(codec, r.raw_body, r.key_id ?? null) : '';
-  return Object.defineProperty(
+  // Opened on first use only: a read of metadata (a table, a viewer's page) needs no key.
+  let body: string | undefined;
+  const rawBody = () => (body ??= erasedAt === null ? openEventBody(codec, r.raw_body, r.key_id ?? null) : '');
+  let parsed: { value: unknown } | undefined;
+  return Object.defineProperties(
     {
       id: r.id,
       seq: String(r.seq),
@@ -67,14 +69,12 @@ export function toStoredEvent(r: EventRow, codec: PayloadCodec): StoredEvent {
       receivedAt: iso(r.received_at),
       lastDeliveredAt: iso(r.last_delivered_at),
       deliveries: r.deliveries,
-      rawBody,
       erasedAt,
       blocked: Number(r.blocked ?? 0) === 1,
     },
-    'payload',
     {
-      enumerable: true,
-      get: () => (parsed ??= { value: erasedAt === null ? JSON.parse(rawBody) : null }).value,
+      rawBody: { enumerable: true, get: rawBody },
+      payload: { enumerable: true, get: () => (parsed ??= { value: erasedAt === null ? JSON.parse(rawBody()) : null }).value },
     },
   ) as StoredEvent;
 }

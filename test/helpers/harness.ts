@@ -83,6 +83,8 @@ export interface Harness {
   store: EventStore;
   config: Config;
   logs: LogCapture;
+  /** The logger whose lines land in `logs`. */
+  logger: Logger;
   clock: ReturnType<typeof manualClock>;
   metrics: Metrics;
   dataDir: string;
@@ -106,6 +108,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
       batchMax: config.store.batchMax,
       clock,
       routing,
+      payloadKeys: config.privacy.payloadKeys,
       onCommit: (stats) => {
         metrics.observeCommit(stats);
         poke();
@@ -134,6 +137,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
     store,
     config,
     logs,
+    logger,
     clock,
     dataDir: tmp.dir,
     async close() {
