@@ -102,6 +102,8 @@ for (const backend of backends) {
         ['GET', `/quarantine/${quarantined!.id}`, undefined, 'viewer', true],
         ['GET', '/sinks', undefined, 'viewer', false],
         ['POST', '/sinks/redrive', { all: true }, 'operator', false],
+        ['GET', '/subjects/export?reference=cust-roles&reason=ticket%201', undefined, 'support', false],
+        ['POST', '/subjects/unblock', { reference: 'cust-roles', reason: 'ticket 1' }, 'admin', false],
         ['GET', '/keys', undefined, 'admin', false],
         ['GET', '/audit', undefined, 'admin', false],
       ];
@@ -152,7 +154,14 @@ for (const backend of backends) {
       ]);
       expect(support.every((r) => r.role === 'support' && r.outcome === 'ok')).toBe(true);
       const refused = (await h.store.access.listAudit({ actor: 'viewer-1', limit: 100 })).items.filter((r) => r.action === 'refused');
-      expect(refused.map((r) => r.detail?.path)).toEqual([`/events/${event!.id}/payload`, '/sinks/redrive', '/keys', '/audit']);
+      expect(refused.map((r) => r.detail?.path)).toEqual([
+        `/events/${event!.id}/payload`,
+        '/sinks/redrive',
+        '/subjects/export',
+        '/subjects/unblock',
+        '/keys',
+        '/audit',
+      ]);
       // One log line per audit record; no key and no hash of one in any line.
       const auditLines = h.logs.lines.filter((l) => 'audit' in l);
       expect(auditLines.length).toBe((await h.store.access.listAudit({ limit: 1000 })).items.length);

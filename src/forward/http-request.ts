@@ -17,9 +17,12 @@ export interface HttpRequest {
   timeoutMs: number;
   /** Aborts the request (the service is stopping). */
   stop: AbortSignal;
-  /** Most answer bytes kept; 0: the body is read and dropped. */
+  /** Most answer bytes kept; 0: none kept, and at most DROPPED_ANSWER_MAX_BYTES read before the connection is closed. */
   maxBytes: number;
 }
+
+/** How much of an answer whose body is not kept (a sink's) is read before the connection is closed. */
+export const DROPPED_ANSWER_MAX_BYTES = 64 * 1024;
 
 /** The largest answer a vendor API call keeps. */
 const MAX_API_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -80,15 +83,20 @@ export async function httpRequest(url: URL, request: HttpRequest): Promise<HttpA
         (response) => {
           const chunks: Buffer[] = [];
           let size = 0;
+          // An answer is read up to its cap, then the connection is closed: a sink (or an API)
+          // that answers without end costs neither memory nor time.
+          const cap = request.maxBytes > 0 ? request.maxBytes : DROPPED_ANSWER_MAX_BYTES;
           response.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size <= request.maxBytes) chunks.push(chunk);
+            if (request.maxBytes > 0 && size <= cap) chunks.push(chunk);
+            if (size > cap) {
+              outgoing.destroy();
+              if (request.maxBytes > 0) reject(new DeliveryError(`answer larger than ${request.maxBytes} bytes`));
+              else resolve({ status: response.statusCode!, body: Buffer.alloc(0) });
+            }
           });
           response.on('error', reject);
-          response.on('end', () => {
-            if (size > request.maxBytes && request.maxBytes > 0) reject(new DeliveryError(`answer larger than ${request.maxBytes} bytes`));
-            else resolve({ status: response.statusCode!, body: Buffer.concat(chunks) });
-          });
+          response.on('end', () => resolve({ status: response.statusCode!, body: Buffer.concat(chunks) }));
         },
       );
       outgoing.on('error', reject);
