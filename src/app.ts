@@ -33,7 +33,7 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
 
   const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
   const providers = createProviders(config, oauth);
-  const bodySlots = createBodySlots(config.maxBodiesInFlight);
+  const bodyPools = { verified: createBodySlots(config.maxBodiesInFlight), unverified: createBodySlots(config.maxBodiesInFlight) };
   for (const provider of providers) {
     if (!provider.access.configured) {
       // A closed route answers 503 to its vendor: say so once, loudly, at start.
@@ -42,7 +42,7 @@ export function buildApp({ config, store, logger, clock, metrics }: AppDeps): ex
         `${provider.name} route is closed (503 not_configured): set ${provider.access.missing.join(' / ')}`,
       );
     }
-    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit, bodySlots });
+    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit, bodyPools, bodyPace: config.bodyPace });
   }
   if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
   mountHealth(app, store, providers, logger);

@@ -52,8 +52,10 @@ export interface Config {
   timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; shutdownMs: number };
   /** Open connections the public listener keeps at once. */
   maxConnections: number;
-  /** Webhook bodies read at once; more wait for a slot (memory: at most this × BODY_LIMIT). */
+  /** Webhook bodies read at once, per kind of route (header-verified or not); more wait for a slot. */
   maxBodiesInFlight: number;
+  /** How fast a body must arrive once its reading starts (else 408). */
+  bodyPace: { timeoutMs: number; minRate: number };
   store: { batchMax: number; migrateOnStart: boolean };
   postgres: { poolMax: number; queryTimeoutMs: number; connectTimeoutMs: number };
   forward: ForwardConfig;
@@ -269,6 +271,8 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: integer(10_000, 0, 600_000),
   MAX_CONNECTIONS: integer(10_000, 10, 1_000_000),
   MAX_BODIES_IN_FLIGHT: integer(256, 1, 100_000),
+  BODY_TIMEOUT_MS: integer(10_000, 500, 600_000),
+  BODY_MIN_RATE: integer(1024, 0, 1_000_000_000),
   STORE_BATCH_MAX: integer(256, 1, 10_000),
   MIGRATE_ON_START: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).default('true')),
   PG_POOL_MAX: integer(10, 1, 1000),
@@ -464,6 +468,7 @@ export function loadConfig(env: Env): Config {
     },
     maxConnections: e.MAX_CONNECTIONS,
     maxBodiesInFlight: e.MAX_BODIES_IN_FLIGHT,
+    bodyPace: { timeoutMs: e.BODY_TIMEOUT_MS, minRate: e.BODY_MIN_RATE },
     store: { batchMax: e.STORE_BATCH_MAX, migrateOnStart: e.MIGRATE_ON_START === 'true' },
     postgres: { poolMax: e.PG_POOL_MAX, queryTimeoutMs: e.PG_QUERY_TIMEOUT_MS, connectTimeoutMs: e.PG_CONNECT_TIMEOUT_MS },
     forward: {

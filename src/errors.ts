@@ -9,6 +9,7 @@ export type Outcome =
   | 'unrecognised'
   | 'unsupported_media_type'
   | 'too_large'
+  | 'too_slow'
   | 'not_configured'
   | 'method_not_allowed'
   | 'store_unavailable'

@@ -24,7 +24,29 @@ const tooLarge = (limit: number, size: string) =>
  * size over the limit (413), the content type (415), any Content-Encoding (415: signatures cover
  * the bytes as sent), then the bytes themselves, at most `limit` of them (413).
  */
-export function rawBody(limit: number, slots: BodySlots) {
+/** How fast a body must come: whole within `timeoutMs`, and past the first second at least `minRate` bytes a second. */
+export interface BodyPace {
+  timeoutMs: number;
+  minRate: number;
+}
+
+/** How often a body's pace is looked at, and the grace before the floor rate applies. */
+const PACE_CHECK_MS = 250;
+const PACE_GRACE_MS = 1000;
+
+const tooSlow = (reason: string) =>
+  new HttpError(408, 'request_timeout', { outcome: 'too_slow', reason, headers: { connection: 'close' } });
+
+/**
+ * Body slots per kind of route: requests whose credentials already passed in headers (Incode's
+ * secret header or token) never wait behind bodies still unauthenticated (Veriff's HMAC, forgers').
+ */
+export interface BodyPools {
+  verified: BodySlots;
+  unverified: BodySlots;
+}
+
+export function rawBody(limit: number, pools: BodyPools, pace: BodyPace) {
   const read = express.raw({ type: () => true, limit, inflate: false });
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const declared = Number(req.headers['content-length']);
@@ -49,12 +71,45 @@ export function rawBody(limit: number, slots: BodySlots) {
     const onClose = () =>
       gone.abort(new HttpError(400, 'aborted', { outcome: 'aborted', reason: 'client closed while waiting to send its body' }));
     res.once('close', onClose);
-    const release = await slots.acquire(gone.signal).finally(() => res.off('close', onClose));
-    read(req, res, (error?: unknown) => {
+    const state = webhookState(res);
+    const slots = state.integration !== undefined ? pools.verified : pools.unverified;
+    // Whole bodies first: a trickler's never is, a vendor's usually is by the time it waits.
+    const arrived = () => req.complete;
+    const release = await slots.acquire(req.ip ?? 'unknown', gone.signal, arrived).finally(() => res.off('close', onClose));
+    // The body's own deadline and floor rate: a trickle gives its slot up within seconds (408, closed).
+    const started = performance.now();
+    const startBytes = req.socket.bytesRead;
+    let settled = false;
+    const settle = (error?: HttpError) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watch);
       release();
-      if (error) return next(bodyError(error, limit));
-      webhookState(res).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (error) {
+        // Unread bytes are not waited for: the connection closes once the answer is out.
+        res.once('finish', () => req.socket.destroy());
+        return next(error);
+      }
+      state.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       next();
+    };
+    const watch = setInterval(() => {
+      const elapsed = performance.now() - started;
+      const got = req.socket.bytesRead - startBytes;
+      if (elapsed >= pace.timeoutMs) settle(tooSlow(`body not whole within BODY_TIMEOUT_MS (${pace.timeoutMs} ms): ${got} bytes`));
+      else if (elapsed >= PACE_GRACE_MS && got < (pace.minRate * elapsed) / 1000) {
+        settle(tooSlow(`body arriving at ${Math.round((got * 1000) / elapsed)} bytes/s, under BODY_MIN_RATE (${pace.minRate})`));
+      }
+    }, PACE_CHECK_MS);
+    read(req, res, (error?: unknown) => {
+      if (settled) return;
+      if (error) {
+        settled = true;
+        clearInterval(watch);
+        release();
+        return next(bodyError(error, limit));
+      }
+      settle();
     });
   };
 }

@@ -5,9 +5,8 @@ import type { Metrics } from '../metrics.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
 import { appendEvent } from './append-event.js';
-import type { BodySlots } from './body-slots.js';
 import { classifyBody } from './classify-body.js';
-import { rawBody } from './raw-body.js';
+import { rawBody, type BodyPace, type BodyPools } from './raw-body.js';
 import { webhookLog } from './request-log.js';
 import { bodyCredentials, headerCredentials, methodNotAllowed, routeConfigured, sourceAddress } from './route-guards.js';
 
@@ -17,8 +16,10 @@ export interface WebhookRouteDeps {
   logger: Logger;
   metrics: Metrics;
   bodyLimit: number;
-  /** Shared by every webhook route: how many bodies are read at once. */
-  bodySlots: BodySlots;
+  /** Shared by every webhook route: how many bodies are read at once, per kind of route. */
+  bodyPools: BodyPools;
+  /** How fast a body must arrive. */
+  bodyPace: BodyPace;
 }
 
 /**
@@ -35,7 +36,7 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
     routeConfigured(provider),
     sourceAddress(provider),
     headerCredentials(provider),
-    rawBody(deps.bodyLimit, deps.bodySlots),
+    rawBody(deps.bodyLimit, deps.bodyPools, deps.bodyPace),
     bodyCredentials(provider),
     classifyBody(provider, deps.store, deps.clock),
     appendEvent(provider, deps.store, deps.clock),
