@@ -140,5 +140,42 @@ for (const backend of backends) {
       },
       180_000,
     );
+
+    it.each([
+      { label: 'at MAX_CONNECTIONS=300', max: '300', idleSockets: 400 },
+      { label: 'at the defaults', max: undefined, idleSockets: 10_050 },
+    ])(
+      'a connection table kept full of reconnecting idle sockets ($label): at least 99 in 100 genuine deliveries 200',
+      async ({ label, max, idleSockets }) => {
+        const place = await backend.place();
+        drop = place.drop;
+        service = await startProcess({ ...place.env, ...SERVICE_SECRETS, LOG_LEVEL: 'info', ...(max ? { MAX_CONNECTIONS: max } : {}) });
+        const port = Number(new URL(service.url).port);
+        // Idle: connected, sending nothing; opened again at once whenever the service closes one.
+        const flood = attackers(port, idleSockets, '127.0.0.3', () => undefined);
+        await new Promise((r) => setTimeout(r, 2000));
+        const results = await genuine(port, SHORT ? 8_000 : 30_000, 50);
+        flood.stop();
+        const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text();
+        const figures = {
+          idleSockets,
+          maxConnections: max ?? '10000 (default)',
+          genuineSent: results.length,
+          genuine200: results.filter((r) => r.status === 200).length,
+          genuineP99Ms: Math.round(
+            p(
+              results.map((r) => r.ms),
+              0.99,
+            ),
+          ),
+          evicted: Number(/^ine_webhooks_connections_evicted_total (\d+)/m.exec(metrics)?.[1] ?? 0),
+        };
+        report(`idle connection flood ${label} (${backend.name})`, figures);
+        expect(figures.genuine200 / figures.genuineSent).toBeGreaterThanOrEqual(0.99);
+        // At 300 the table is full all along: room is made by closing idle sockets, never a genuine one.
+        if (max !== undefined) expect(figures.evicted).toBeGreaterThan(0);
+      },
+      180_000,
+    );
   });
 }

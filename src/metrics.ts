@@ -12,6 +12,7 @@ export interface Metrics {
   oauthToken(result: 'issued' | 'refused'): void;
   /** A connection closed on arrival because MAX_CONNECTIONS were open. */
   connectionDropped(): void;
+  connectionEvicted(): void;
   forwardDelivered(sink: string): void;
   forwardFailed(sink: string): void;
   /** The outbox's figures (pending, parked, lag per sink), read when scraped. */
@@ -93,7 +94,12 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
   const perOutcome = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof latency.labels> }>();
   const dropped = new Counter({
     name: 'ine_webhooks_connections_dropped_total',
-    help: 'Connections closed on arrival because MAX_CONNECTIONS were already open.',
+    help: 'Connections closed on arrival because MAX_CONNECTIONS were already open, every one busy with a request.',
+    registers: [registry],
+  });
+  const evicted = new Counter({
+    name: 'ine_webhooks_connections_evicted_total',
+    help: 'Idle connections closed to make room for a new one at MAX_CONNECTIONS.',
     registers: [registry],
   });
   const forwarded = new Counter({
@@ -139,6 +145,7 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
   return {
     registry,
     connectionDropped: () => dropped.inc(),
+    connectionEvicted: () => evicted.inc(),
     forwardDelivered: (sink) => forwarded.inc({ sink }),
     forwardFailed: (sink) => forwardFailures.inc({ sink }),
     watchSinks(report) {

@@ -11,6 +11,7 @@ import { openStore } from './store/open-store.js';
 import { outboxRouting, outboxTargets } from './forward/outbox-targets.js';
 import { startRelay } from './forward/relay.js';
 import { sinksReport } from './forward/sinks-report.js';
+import { boundConnections } from './http/connection-table.js';
 import { createAuditTrail } from './access/audit-trail.js';
 import { retentionSweep, SWEEP_EVERY_MS } from './privacy/retention-sweep.js';
 import { subjectActions } from './privacy/subjects.js';
@@ -81,10 +82,9 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     },
     app,
   );
-  // Connections past the bound are closed on arrival: memory held by bodies in flight stays
-  // bounded (one body of BODY_LIMIT per connection), and the timeouts free stalled slots.
-  server.maxConnections = config.maxConnections;
-  server.on('drop', () => metrics.connectionDropped());
+  // At MAX_CONNECTIONS the oldest idle connection makes room for a new one; only when all are
+  // busy is the newcomer closed on arrival. Memory held by bodies in flight stays bounded by the body slots.
+  boundConnections(server, config.maxConnections, { evicted: metrics.connectionEvicted, dropped: metrics.connectionDropped });
   const adminServer = createServer(admin);
 
   let publicUrl: string;

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../store/event-store.js';
 import type { CliContext } from './cli-context.js';
 import { eventJson } from '../sessions/session-json.js';
 import { shortTime, tableLine } from './table.js';
+import { terminalSafe } from './terminal-safe.js';
 
 const HEADERS = ['seq', 'received', 'provider', 'type', 'session', 'reference', 'status', 'deliveries', 'integration'];
 const cells = (e: StoredEvent) => [
@@ -34,7 +35,7 @@ export function eventPrinter(ctx: CliContext, json: boolean): (events: StoredEve
     if (events.length === 0) return;
     if (!line) {
       const rows = events.map(cells);
-      line = tableLine(HEADERS.map((h, i) => Math.max(MIN_WIDTHS[i]!, h.length, ...rows.map((r) => r[i]!.length))));
+      line = tableLine(HEADERS.map((h, i) => Math.max(MIN_WIDTHS[i]!, h.length, ...rows.map((r) => terminalSafe(r[i]!).length))));
       ctx.out(line(HEADERS));
     }
     for (const e of events) ctx.out(line(cells(e)));

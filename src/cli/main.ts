@@ -4,6 +4,7 @@ import { configFromEnvOrExit } from '../config-from-env.js';
 import { createLogger } from '../logger.js';
 import { auditCommand } from './audit.js';
 import { keysCommand } from './keys.js';
+import { safeOutput } from './terminal-safe.js';
 import { rekeyCommand } from './rekey.js';
 import { subjectCommand } from './subject-commands.js';
 import { CliError, type CliContext } from './cli-context.js';
@@ -62,8 +63,9 @@ async function run(): Promise<number> {
   const ctx: CliContext = {
     config,
     logger: await createLogger({ level: config.logLevel, destination: pino.destination({ dest: 2, sync: true }) }),
-    out: (line) => process.stdout.write(`${line}\n`),
-    err: (line) => process.stderr.write(`${line}\n`),
+    // The last guard: no control character of stored data reaches the terminal raw (JSON stays JSON).
+    out: (line) => process.stdout.write(`${safeOutput(line)}\n`),
+    err: (line) => process.stderr.write(`${safeOutput(line)}\n`),
     isTty: process.stdout.isTTY === true,
   };
   return handler(ctx);

@@ -3,24 +3,27 @@ import { sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference, type SessionView } from '../sessions/session-view.js';
 import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable, shortTime } from './table.js';
+import { terminalSafe } from './terminal-safe.js';
 
 export const SHOW_USAGE = 'show <sessionId | reference> [--json]';
 
 function printSession(ctx: CliContext, view: SessionView): void {
-  const refs = view.references.length > 0 ? ` (reference ${view.references.join(', ')})` : '';
-  ctx.out(`Session ${view.sessionId}${refs}`);
+  // Every value here came from a vendor's payload: shown escaped, never as terminal controls.
+  const t = terminalSafe;
+  const refs = view.references.length > 0 ? ` (reference ${view.references.map(t).join(', ')})` : '';
+  ctx.out(`Session ${t(view.sessionId)}${refs}`);
   const none = 'nothing received';
   ctx.out(
-    `  Veriff INE registry: ${view.state.veriff ?? none}    Veriff decision: ${view.state.veriffDecision ?? none}    Incode INE scraping: ${view.state.incode ?? none}`,
+    `  Veriff INE registry: ${t(view.state.veriff ?? none)}    Veriff decision: ${t(view.state.veriffDecision ?? none)}    Incode INE scraping: ${t(view.state.incode ?? none)}`,
   );
   const score = view.state.incodeScore;
   if (score) {
-    const modules = Object.entries(score.modules).map(([name, status]) => `${name} ${status}`);
-    ctx.out(`  Incode score: ${score.status ?? 'no overall status'}${modules.length > 0 ? ` (${modules.join(', ')})` : ''}`);
+    const modules = Object.entries(score.modules).map(([name, status]) => `${t(name)} ${t(status)}`);
+    ctx.out(`  Incode score: ${t(score.status ?? 'no overall status')}${modules.length > 0 ? ` (${modules.join(', ')})` : ''}`);
   }
   for (const q of view.queued) {
     const what = q.state === 'parked' ? `parked after ${q.attempts} attempt(s)` : `pending, next attempt ${shortTime(q.nextAttemptAt)}`;
-    ctx.out(`  ${q.sink} for ${q.type} ${q.eventId.slice(0, 12)}…: ${what}${q.lastError ? ` (last: ${q.lastError})` : ''}`);
+    ctx.out(`  ${q.sink} for ${t(q.type)} ${q.eventId.slice(0, 12)}…: ${what}${q.lastError ? ` (last: ${t(q.lastError)})` : ''}`);
   }
   const rows = view.events.map((e) => [
     shortTime(e.receivedAt),
@@ -35,7 +38,7 @@ function printSession(ctx: CliContext, view: SessionView): void {
     ctx.out(`  ${line}`);
   if (view.next !== null)
     ctx.out(
-      `  … more events: ine-webhooks tail --json | grep ${view.sessionId}, or GET /events?sessionId=${view.sessionId}&after=${view.next}`,
+      `  … more events: ine-webhooks tail --json | grep ${t(view.sessionId)}, or GET /events?sessionId=${t(view.sessionId)}&after=${view.next}`,
     );
 }
 
@@ -72,7 +75,7 @@ export async function showCommand(ctx: CliContext, argv: string[]): Promise<numb
           : `{"reference":${JSON.stringify(key)},"sessions":[${views.map((v) => sessionJson(v, payloads)).join(',')}]}`,
       );
     } else {
-      if (!byId) ctx.out(`Reference ${key}: ${views.length} session(s)\n`);
+      if (!byId) ctx.out(`Reference ${terminalSafe(key)}: ${views.length} session(s)\n`);
       views.forEach((v, i) => {
         if (i > 0) ctx.out('');
         printSession(ctx, v);

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { ProviderName } from '../providers/provider.js';
 import type { WebhookState } from './webhook-state.js';
+import { echoed } from './echo.js';
 
 /** What a webhook route's middleware leave for the request's one log line. */
 export interface WebhookLogFields {
@@ -58,7 +59,8 @@ export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metr
         sessionId: fields.sessionId ?? null,
         eventId: fields.eventId ?? null,
         type: fields.type,
-        integration: fields.integration,
+        // Chosen by the sender (Veriff's x-auth-client): cut and escaped like every echoed value.
+        integration: typeof fields.integration === 'string' ? echoed(fields.integration) : fields.integration,
         deliveries: fields.deliveries,
         durationMs: seconds * 1000,
         requestId: state.requestId,
