@@ -63,7 +63,7 @@ try {
   if (leftovers.length > 0) fail(`dev dependencies in the runtime image: ${leftovers.join(', ')}`);
   step(`runtime stage: ${readdirSync(path.join(app, 'node_modules')).length} production packages, no dev dependencies`);
 
-  mkdirSync(data);
+  mkdirSync(data, { mode: 0o700 });
   chownSync(data, UID, UID);
   const port = await freePort();
   const adminPort = await freePort();

@@ -58,7 +58,7 @@ try {
 }
 
 // The service's own log lines go to a file, so they do not interleave with this summary.
-mkdirSync(config.dataDir, { recursive: true });
+mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
 const logFile = path.join(config.dataDir, 'service.log');
 const logger = await createLogger({ level: config.logLevel, destination: pino.destination({ dest: logFile, sync: true }) });
 let service;

@@ -53,6 +53,7 @@ export async function openStore(config: Config, clock: Clock, logger?: Logger, o
     onCommit: options.onCommit,
     routing: options.routing,
     onWriterRestart: (reason) => logger?.error({ store: 'sqlite', reason }, 'SQLite writer thread restarted'),
+    onWarning: (message) => logger?.warn({ store: 'sqlite' }, message),
     payloadKeys: config.privacy.payloadKeys,
   }).then((store) => refuseMissingKeys(store, config));
 }

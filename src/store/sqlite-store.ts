@@ -20,6 +20,7 @@ import { CHECKPOINT_INTERVAL_MS, SQLITE_FILE, type WriterData, type WriterReply,
 import { sqliteOutbox, sqliteOutboxWrites, type OutboxWriteOp } from './sqlite-outbox.js';
 import { sqliteAccess, sqliteAccessWrites, type AccessWriteOp } from './sqlite-access.js';
 import { sqliteEventWrites } from './sqlite-event-writes.js';
+import { prepareDataDir } from './sqlite-file.js';
 import { sqlitePrivacy, sqlitePrivacyWrites, type PrivacyWriteOp } from './sqlite-privacy.js';
 import { CLEAR_CODEC, createPayloadCodec, type PayloadCodec } from './payload-codec.js';
 import type { PayloadKey } from '../privacy/payload-keys.js';
@@ -108,6 +109,8 @@ export interface SqliteStoreOptions {
   onWriterRestart?: (reason: string) => void;
   /** Told of each writer thread started (tests terminate it to show the store heals). */
   onWriterStart?: (thread: Worker) => void;
+  /** Told of a data folder or file others may read (left as it is). */
+  onWarning?: (message: string) => void;
 }
 
 /**
@@ -117,6 +120,7 @@ export interface SqliteStoreOptions {
  */
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<EventStore> {
   const now = () => new Date(options.clock.now()).toISOString();
+  for (const warning of prepareDataDir(options.dataDir)) options.onWarning?.(warning);
   const payloadKeys = [...(options.payloadKeys ?? [])];
   const codec = createPayloadCodec(payloadKeys);
   const spawnWriter = () =>
