@@ -7,6 +7,7 @@ import { payloadView } from '../access/payload-access.js';
 import { ROLES } from '../access/roles.js';
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
+import { MAX_IDENTIFIER } from '../http/classify-body.js';
 import { errorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-log.js';
 import type { Logger } from '../logger.js';
@@ -35,22 +36,28 @@ const cursor = z
   .string()
   .refine((text) => /^\d{1,19}$/.test(text) && BigInt(text) <= MAX_SEQ, 'must be a cursor returned as next')
   .optional();
-const limit = z.coerce.number().int().min(1).max(1000).default(100);
-/** An identifier as the store keeps it: no NUL character (PostgreSQL text cannot hold one, so none is stored). */
+/** A plain decimal from 1 to 1000 (not `1e3`, ` 5` or `0x10`), 100 when absent. */
+const limit = z
+  .string()
+  .regex(/^[0-9]{1,4}$/, 'must be a whole number from 1 to 1000')
+  .optional()
+  .transform((v) => (v === undefined ? 100 : Number(v)))
+  .pipe(z.number().min(1, 'must be a whole number from 1 to 1000').max(1000, 'must be a whole number from 1 to 1000'));
+/** An identifier as the store keeps it: no NUL character (PostgreSQL text cannot hold one, so none is stored), up to the length intake keeps. */
 const identifier = z
   .string()
   .min(1)
-  .max(1024)
+  .max(MAX_IDENTIFIER)
   .refine((text) => !text.includes('\u0000'), 'must not contain a NUL character');
-const eventQuery = z.object({
+const eventQuery = z.strictObject({
   provider: z.enum(['veriff', 'incode']).optional(),
   sessionId: identifier.optional(),
   reference: identifier.optional(),
   after: cursor,
   limit,
 });
-const pageQuery = z.object({ after: cursor, limit });
-const parkedQuery = z.object({
+const pageQuery = z.strictObject({ after: cursor, limit });
+const parkedQuery = z.strictObject({
   sink: identifier.optional(),
   after: z
     .string()
@@ -59,7 +66,7 @@ const parkedQuery = z.object({
     .optional(),
   limit,
 });
-const referenceQuery = z.object({
+const referenceQuery = z.strictObject({
   reference: z.string({ error: 'required: the customer reference (Veriff vendorData / Incode externalId)' }).pipe(identifier),
   after: cursor,
 });

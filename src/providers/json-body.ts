@@ -74,7 +74,9 @@ function depthOf(text: string): number {
  */
 export function parseJsonBody(bytes: Buffer): JsonBody {
   if (!isUtf8(bytes)) return { ok: false, message: 'body is not valid UTF-8' };
-  const text = bytes.toString('utf8');
+  const decoded = bytes.toString('utf8');
+  // A leading byte-order mark is allowed to be ignored (RFC 8259 §8.1); JSON.parse would refuse it.
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
   let value: unknown;
   try {
     value = MAY_LOSE_PRECISION.test(text)
@@ -96,4 +98,53 @@ export function parseJsonBody(bytes: Buffer): JsonBody {
 /** Whether JSON text nests deeper than MAX_DEPTH. */
 export function tooDeep(text: string): boolean {
   return depthOf(text) > MAX_DEPTH;
+}
+
+/**
+ * The path of the first key that appears twice in one object, at any depth, or null. JSON.parse
+ * keeps the last of them, another parser the first: such a body means two things, so it is not
+ * stored as an event. Keys are compared by value (`"a"` and `"\u0061"` are the same key). The
+ * text is valid JSON.
+ */
+export function duplicateKey(text: string): string | null {
+  /** Per open object: its keys so far, and whether the next string is a key. */
+  const objects: ({ keys: Set<string>; expectKey: boolean; path: string } | null)[] = [];
+  let lastKey = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      let end = i + 1;
+      let escaped = false;
+      while (end < text.length) {
+        const d = text.charCodeAt(end);
+        if (d === 0x5c) {
+          escaped = true;
+          end += 2;
+          continue;
+        }
+        if (d === 0x22) break;
+        end += 1;
+      }
+      const top = objects[objects.length - 1];
+      if (top && top.expectKey) {
+        const raw = text.slice(i + 1, end);
+        const key = escaped ? (JSON.parse(text.slice(i, end + 1)) as string) : raw;
+        if (top.keys.has(key)) return top.path === '' ? key : `${top.path}.${key}`;
+        top.keys.add(key);
+        top.expectKey = false;
+        lastKey = key;
+      }
+      i = end;
+    } else if (c === 0x7b /* { */) {
+      const parent = objects[objects.length - 1];
+      const path = parent === undefined ? '' : parent === null ? '[]' : parent.path === '' ? lastKey : `${parent.path}.${lastKey}`;
+      objects.push({ keys: new Set(), expectKey: true, path });
+    } else if (c === 0x5b /* [ */) objects.push(null);
+    else if (c === 0x7d /* } */ || c === 0x5d /* ] */) objects.pop();
+    else if (c === 0x2c /* , */) {
+      const top = objects[objects.length - 1];
+      if (top) top.expectKey = true;
+    }
+  }
+  return null;
 }
