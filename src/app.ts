@@ -18,20 +18,24 @@ export interface AppDeps {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** This installation's id (the store's): the audience of its OAuth tokens unless INCODE_OAUTH_AUDIENCE says another. */
+  installationId: string;
 }
 
 /**
  * The public app: the webhook routes (webhook-route.ts lists their middleware), the OAuth token
  * endpoint, health; everything else 404. Never reads env, never listens.
  */
-export function buildApp({ config, store, logger, clock, metrics }: AppDeps): express.Express {
+export function buildApp({ config, store, logger, clock, metrics, installationId }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Webhook answers are never cached; hashing each body for an ETag is wasted work.
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
-  const oauth = config.incode.oauth ? createOAuthIssuer(config.incode.oauth, clock) : undefined;
+  const oauth = config.incode.oauth
+    ? createOAuthIssuer(config.incode.oauth, clock, config.incode.oauth.audience ?? `ine-webhooks/incode/${installationId}`)
+    : undefined;
   const providers = createProviders(config, oauth);
   const bodyPools = { verified: createBodySlots(config.maxBodiesInFlight), unverified: createBodySlots(config.maxBodiesInFlight) };
   for (const provider of providers) {

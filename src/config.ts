@@ -12,6 +12,8 @@ export interface IncodeOAuthConfig {
   /** The first signs new tokens; every one is accepted (rotation). */
   clientSecrets: string[];
   tokenTtlSeconds: number;
+  /** The tokens' audience: this installation's id when unset. */
+  audience: string | undefined;
 }
 
 /** Where stored events are forwarded, and how hard the relay tries (each sink is off unless configured). */
@@ -328,6 +330,7 @@ const envSchema = z.object({
   INCODE_OAUTH_CLIENT_ID: optionalText,
   INCODE_OAUTH_CLIENT_SECRET: list('secret', MIN_OWN_SECRET),
   INCODE_OAUTH_TOKEN_TTL: integer(3600, 60, 86_400),
+  INCODE_OAUTH_AUDIENCE: optionalText,
   INCODE_HMAC_SECRET: list('secret'),
   INCODE_ALLOWED_IPS: cidrList,
 });
@@ -503,7 +506,12 @@ export function loadConfig(env: Env): Config {
       headerSecrets: e.INCODE_HEADER_SECRET,
       oauth:
         e.INCODE_OAUTH_CLIENT_ID !== undefined
-          ? { clientId: e.INCODE_OAUTH_CLIENT_ID, clientSecrets: e.INCODE_OAUTH_CLIENT_SECRET, tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL }
+          ? {
+              clientId: e.INCODE_OAUTH_CLIENT_ID,
+              clientSecrets: e.INCODE_OAUTH_CLIENT_SECRET,
+              tokenTtlSeconds: e.INCODE_OAUTH_TOKEN_TTL,
+              audience: e.INCODE_OAUTH_AUDIENCE,
+            }
           : undefined,
       hmacSecrets: e.INCODE_HMAC_SECRET,
       allowedIps: e.INCODE_ALLOWED_IPS,

@@ -68,7 +68,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   });
   const targets = outboxTargets(config, clock, store);
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
-  const app = buildApp({ config, store, logger, clock, metrics });
+  const app = buildApp({ config, store, logger, clock, metrics, installationId: await store.installationId() });
   const admin = buildAdminApp({ config, store, logger, metrics, sinks: targets, clock });
 
   // Slow or stalled clients are cut off. Node checks these timeouts every

@@ -1,3 +1,5 @@
+import type { Express } from 'express';
+import { buildApp } from '../src/app.js';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { signHmac } from '../src/auth/hmac.js';
@@ -96,16 +98,50 @@ describe('Incode INE scraping webhook', () => {
     expect(String(h.logs.requests()[1]!.reason)).toContain('oauth: expired bearer token');
   });
 
-  it('verifies a token issued by another replica with the same settings (stateless)', async () => {
+  it("verifies a token issued by another replica of the same installation (stateless), and refuses another installation's", async () => {
     h = await harness();
+    // Another replica: its own app, the same database (so the same installation id).
+    const replica = buildApp({
+      config: h.config,
+      store: h.store,
+      logger: h.logger,
+      clock: h.clock,
+      metrics: h.metrics,
+      installationId: await h.store.installationId(),
+    });
+    const tokenFrom = async (app: Express) =>
+      (
+        await request(app)
+          .post('/oauth/token')
+          .set('authorization', basic(OAUTH_ID, OAUTH_SECRET))
+          .type('form')
+          .send('grant_type=client_credentials')
+      ).body.access_token as string;
+    expect((await post(incodePayload(), { authorization: `Bearer ${await tokenFrom(replica)}` })).status).toBe(200);
+    // Another installation (its own database) sharing the client secret: its tokens are not ours.
     const other = await harness();
     try {
-      const res = await post(incodePayload(), {
-        authorization: `Bearer ${(await request(other.app).post('/oauth/token').set('authorization', basic(OAUTH_ID, OAUTH_SECRET)).type('form').send('grant_type=client_credentials')).body.access_token}`,
+      const res = await post(incodePayload(), { authorization: `Bearer ${await tokenFrom(other.app)}` });
+      expect(res.status).toBe(401);
+      expect(h.logs.requests().at(-1)).toMatchObject({
+        outcome: 'unauthorized',
+        reason: expect.stringContaining('bearer token for another audience'),
       });
-      expect(res.status).toBe(200);
     } finally {
       await other.close();
+    }
+    // Installations that must share tokens name one audience.
+    const a = await harness({ ...FULL_ENV, INCODE_OAUTH_AUDIENCE: 'ine-webhooks/incode/shared' });
+    const b = await harness({ ...FULL_ENV, INCODE_OAUTH_AUDIENCE: 'ine-webhooks/incode/shared' });
+    try {
+      const res = await request(a.app)
+        .post('/webhooks/incode/ine-scraping')
+        .set({ authorization: `Bearer ${await tokenFrom(b.app)}`, 'content-type': 'application/json' })
+        .send(JSON.stringify(incodePayload()));
+      expect(res.status).toBe(200);
+    } finally {
+      await a.close();
+      await b.close();
     }
   });
 
@@ -229,10 +265,12 @@ describe('POST /oauth/token', () => {
   });
 
   it('keeps tokens issued under the old secret valid while both are configured (rotation)', async () => {
-    h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'old-secret-0123456789abc' });
+    // The same installation before and after the rotation (a harness has a new database each time).
+    const audience = { INCODE_OAUTH_AUDIENCE: 'ine-webhooks/incode/rotation-test' };
+    h = await harness({ ...FULL_ENV, ...audience, INCODE_OAUTH_CLIENT_SECRET: 'old-secret-0123456789abc' });
     const old = (await ask(basic(OAUTH_ID, 'old-secret-0123456789abc'), 'grant_type=client_credentials')).body.access_token;
     await h.close();
-    h = await harness({ ...FULL_ENV, INCODE_OAUTH_CLIENT_SECRET: 'new-secret-0123456789abc,old-secret-0123456789abc' });
+    h = await harness({ ...FULL_ENV, ...audience, INCODE_OAUTH_CLIENT_SECRET: 'new-secret-0123456789abc,old-secret-0123456789abc' });
     const res = await postRaw(request(h.app), PATH, JSON.stringify(incodePayload()), {
       'content-type': 'application/json',
       authorization: `Bearer ${old}`,

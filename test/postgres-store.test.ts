@@ -47,6 +47,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
         { version: 5, name: 'outbox: each new event queued for every sink and follow-up fetch' },
         { version: 6, name: 'access keys and the audit trail' },
         { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
+        { version: 8, name: 'an id of this installation' },
       ]);
       await c.end();
       await Promise.all(stores.map((st) => st.close()));
@@ -79,7 +80,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     const s = await createSchema();
     try {
       await expect(open(s.url, { migrate: false })).rejects.toThrow(
-        /schema is at version 0, this build needs 7: run "ine-webhooks migrate"/,
+        /schema is at version 0, this build needs 8: run "ine-webhooks migrate"/,
       );
     } finally {
       await s.drop();

@@ -32,6 +32,7 @@ describe('SQLite specifics', () => {
       { version: 5, name: 'outbox: each new event queued for every sink and follow-up fetch' },
       { version: 6, name: 'access keys and the audit trail' },
       { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
+      { version: 8, name: 'an id of this installation' },
     ]);
     db.close();
     await store.close();
@@ -93,7 +94,7 @@ describe('SQLite specifics', () => {
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('DELETE FROM schema_migrations');
     db.close();
-    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 7: start the service once/);
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 8: start the service once/);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -185,6 +186,7 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
         'audit',
         'blocks',
         'events',
+        'installation',
         'outbox',
         'quarantine',
         'schema_migrations',
@@ -285,6 +287,7 @@ describe('SQLite schema 3: the database enforces uniqueness', () => {
           'audit',
           'blocks',
           'events',
+          'installation',
           'outbox',
           'quarantine',
           'schema_migrations',

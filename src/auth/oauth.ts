@@ -5,7 +5,6 @@ import { failed, passed, type AuthCheck } from './auth-check.js';
 import { matchesAny, timingSafeEqualText } from './timing-safe-equal.js';
 
 const ISSUER = 'ine-webhooks';
-const AUDIENCE = 'ine-webhooks/incode';
 const KEY_LABEL = 'ine-webhooks oauth token signing key v1';
 const HEADER = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 
@@ -30,8 +29,10 @@ export interface OAuthIssuer {
 /**
  * Stateless tokens (a JWT signed with HS256): every replica that has the client secret derives
  * the same signing key, so no token table is shared, and a rotated-out secret stops its tokens.
+ * `audience` names this installation: another one sharing the client secret mints tokens this
+ * one refuses.
  */
-export function createOAuthIssuer(config: IncodeOAuthConfig, clock: Clock): OAuthIssuer {
+export function createOAuthIssuer(config: IncodeOAuthConfig, clock: Clock, audience: string): OAuthIssuer {
   const keys = config.clientSecrets.map((secret) => createHmac('sha256', secret).update(KEY_LABEL).digest());
   const secrets = config.clientSecrets.map((s) => Buffer.from(s, 'utf8'));
   const sign = (key: Buffer, input: string) => createHmac('sha256', key).update(input).digest();
@@ -46,7 +47,7 @@ export function createOAuthIssuer(config: IncodeOAuthConfig, clock: Clock): OAut
     issue() {
       const iat = Math.floor(clock.now() / 1000);
       const exp = iat + config.tokenTtlSeconds;
-      const claims = b64url(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, sub: config.clientId, iat, exp, jti: randomUUID() }));
+      const claims = b64url(JSON.stringify({ iss: ISSUER, aud: audience, sub: config.clientId, iat, exp, jti: randomUUID() }));
       const input = `${HEADER}.${claims}`;
       const signature = sign(keys[0]!, input).toString('base64url');
       return { access_token: `${input}.${signature}`, token_type: 'Bearer', expires_in: config.tokenTtlSeconds };
@@ -72,7 +73,7 @@ export function createOAuthIssuer(config: IncodeOAuthConfig, clock: Clock): OAut
       } catch {
         return failed('malformed bearer token (claims)');
       }
-      if (claims.iss !== ISSUER || claims.aud !== AUDIENCE) return failed('bearer token for another audience');
+      if (claims.iss !== ISSUER || claims.aud !== audience) return failed('bearer token for another audience');
       if (claims.sub !== config.clientId) return failed('bearer token for another client');
       if (typeof claims.exp !== 'number') return failed('malformed bearer token (no expiry)');
       if (clock.now() >= claims.exp * 1000) return failed('expired bearer token');

@@ -323,6 +323,8 @@ export interface EventStore {
   getEvent(id: string): Promise<StoredEvent | null>;
   listQuarantine(query: { after?: string | undefined; limit: number }): Promise<Page<QuarantineItem>>;
   getQuarantineItem(id: string): Promise<QuarantineItem | null>;
+  /** This installation's id, the same for every replica of it (one database): OAuth tokens carry it. */
+  installationId(): Promise<string>;
   /** Whether the store accepts writes now: the latest commit's outcome, else a real probe shared by callers for a second. */
   check(): Promise<StoreHealth>;
   outbox: Outbox;

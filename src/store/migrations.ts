@@ -339,6 +339,21 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'an id of this installation',
+    // Shared by every replica of one installation (one database); another installation has its own.
+    // OAuth tokens carry it as their audience, so a token minted by another installation that
+    // happens to share the client secret is refused.
+    sqlite: `
+      CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);
+      INSERT INTO installation (id, installation_id) VALUES (1, lower(hex(randomblob(16))));
+    `,
+    postgres: `
+      CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);
+      INSERT INTO installation (id, installation_id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -324,6 +324,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return toPage(rows, (row) => toStoredEvent(row, codec));
     },
 
+    async installationId() {
+      const [row] = await read<{ installation_id: string }>('SELECT installation_id FROM installation WHERE id = 1', []);
+      return row!.installation_id;
+    },
+
     async getEvent(id) {
       const [row] = await read<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id = $1`, [id]);
       return row ? toStoredEvent(row, codec) : null;

@@ -199,7 +199,7 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Even
   });
 }
 
-type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem'>;
+type Reads = Pick<EventStore, 'listEvents' | 'getEvent' | 'listQuarantine' | 'getQuarantineItem' | 'installationId'>;
 
 /** Where the outbox's and the access store's writes go: the writer thread, or the CLI's own connection. */
 interface SideWrites {
@@ -233,7 +233,9 @@ function sqliteReads(db: Database.Database, read: <T>(query: () => T) => Promise
   const quarantinePage = db.prepare('SELECT * FROM quarantine WHERE seq > ? ORDER BY seq LIMIT ?');
   const quarantineById = db.prepare('SELECT * FROM quarantine WHERE id = ?');
   const eventPages = new Map<string, Database.Statement>();
+  const installation = db.prepare('SELECT installation_id FROM installation WHERE id = 1').pluck();
   return {
+    installationId: () => read(() => installation.get() as string),
     listEvents: (query: EventQuery) =>
       read(() => {
         const used = eventFilters(query);

@@ -131,7 +131,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   poke = () => relay?.poke();
   return {
-    app: buildApp({ config, store, logger, clock, metrics }),
+    app: buildApp({ config, store, logger, clock, metrics, installationId: await store.installationId() }),
     admin: buildAdminApp({ config, store, logger, metrics, sinks: targets, clock }),
     metrics,
     store,
