@@ -111,6 +111,7 @@ for (const backend of backends) {
       expect(tokens).toEqual({ foreign: 401, own: 200 });
       expect(show.code).toBe(0);
       expect(show.out).toContain('approved\\x1b[2K\\rdeclined');
+      // eslint-disable-next-line no-control-regex -- matching control characters is the point
       expect(show.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
       expect(Math.max(...lines.map((l) => String(l.integration ?? '').length))).toBeLessThanOrEqual(101);
       expect(service.stdout.join('\n')).not.toMatch(/[\u0080-\u009f]/);

@@ -3,11 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateAccessKey, hashAccessKey } from '../src/access/access-key.js';
 import { ROLES, type Role } from '../src/access/roles.js';
-import { openPostgresStore } from '../src/store/postgres-store.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { incodePayload, veriffPayload } from './helpers/fixtures.js';
-import { ADMIN_TOKEN, FULL_ENV, harness, manualClock, type Harness } from './helpers/harness.js';
-import { createSchema, postgresAvailable } from './helpers/postgres.js';
+import { ADMIN_TOKEN, FULL_ENV, type Harness } from './helpers/harness.js';
+import { HARNESS_BACKENDS } from './helpers/harness-backends.js';
 import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
 import { newEvent } from './helpers/store-contract.js';
 
@@ -22,27 +21,7 @@ async function listen(h: Harness): Promise<{ url: (host?: string) => string; clo
   };
 }
 
-type Backend = { name: string; skip: boolean; open(env?: Record<string, string>): Promise<{ h: Harness; drop(): Promise<void> }> };
-const backends: Backend[] = [
-  { name: 'SQLite', skip: false, open: async (env = FULL_ENV) => ({ h: await harness(env), drop: async () => {} }) },
-  {
-    name: 'PostgreSQL',
-    skip: !postgresAvailable,
-    async open(env = FULL_ENV) {
-      const schema = await createSchema();
-      const store = await openPostgresStore({
-        url: schema.url,
-        poolMax: 4,
-        queryTimeoutMs: 5000,
-        connectTimeoutMs: 2000,
-        batchMax: 64,
-        clock: manualClock(),
-        migrate: true,
-      });
-      return { h: await harness(env, { store }), drop: schema.drop };
-    },
-  },
-];
+const backends = HARNESS_BACKENDS;
 
 /** A key of each role, added to the store as `keys add` does. */
 async function keysOfEachRole(store: EventStore): Promise<Record<Role, string>> {

@@ -113,20 +113,29 @@ for (const backend of backends) {
       return { status: res.status, text, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     };
 
-    it('with PAYLOAD_KEYS, a CURP is in no file at rest, yet every read and sink gets the exact bytes; a missing key stops the start', async () => {
+    /** A place, a real HTTP receiver and (where NATS runs) a stream of its own, removed after the test. */
+    const withSinks = async () => {
       const place = await backend.place();
       cleanups.push(place.drop);
       const receiver = await startForwardReceiver();
       cleanups.push(() => receiver.stop());
       const stream = `TEST_PD_${randomBytes(4).toString('hex')}`;
       if (natsAvailable) cleanups.push(() => deleteStream(stream));
-      const keys = `k1:${key()}`;
-      await start({
-        ...place.env,
-        PAYLOAD_KEYS: keys,
+      const sinkEnv = {
         FORWARD_URL: receiver.url,
         FORWARD_SECRET,
         ...(natsAvailable ? { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: 'pd' } : {}),
+      };
+      return { place, receiver, stream, sinkEnv };
+    };
+
+    it('with PAYLOAD_KEYS, a CURP is in no file at rest, yet every read and sink gets the exact bytes; a missing key stops the start', async () => {
+      const { place, receiver, stream, sinkEnv } = await withSinks();
+      const keys = `k1:${key()}`;
+      await start({
+        ...place.env,
+        ...sinkEnv,
+        PAYLOAD_KEYS: keys,
       });
       const needle = curp();
       const payload = decision('cust-sealed', randomUUID(), needle);
@@ -224,18 +233,8 @@ for (const backend of backends) {
     });
 
     it('erases a subject: no byte of its CURP left at rest even without encryption, redeliveries stay duplicates, the notice reaches every sink', async () => {
-      const place = await backend.place();
-      cleanups.push(place.drop);
-      const receiver = await startForwardReceiver();
-      cleanups.push(() => receiver.stop());
-      const stream = `TEST_PD_${randomBytes(4).toString('hex')}`;
-      if (natsAvailable) cleanups.push(() => deleteStream(stream));
-      await start({
-        ...place.env,
-        FORWARD_URL: receiver.url,
-        FORWARD_SECRET,
-        ...(natsAvailable ? { NATS_URL, NATS_STREAM: stream, NATS_SUBJECT_PREFIX: 'pd' } : {}),
-      });
+      const { place, receiver, stream, sinkEnv } = await withSinks();
+      await start({ ...place.env, ...sinkEnv });
       const needle = curp();
       const session = randomUUID();
       const first = decision('cust-erase', session, needle);

@@ -1,40 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../src/config.js';
 import { createAuditTrail } from '../src/access/audit-trail.js';
 import { retentionSweep } from '../src/privacy/retention-sweep.js';
 import { subjectActions } from '../src/privacy/subjects.js';
-import { openPostgresStore } from '../src/store/postgres-store.js';
 import { veriffPayload } from './helpers/fixtures.js';
-import { FULL_ENV, harness, manualClock, type Harness } from './helpers/harness.js';
-import { createSchema, postgresAvailable } from './helpers/postgres.js';
+import { FULL_ENV, type Harness } from './helpers/harness.js';
+import { HARNESS_BACKENDS } from './helpers/harness-backends.js';
 import { sendVeriff } from './helpers/send-delivery.js';
 
 const ENV = { ...FULL_ENV, PAYLOAD_RETENTION: '1h', QUARANTINE_RETENTION: '2h', PAYLOAD_KEYS: `k1:${randomBytes(32).toString('base64')}` };
 
-const backends = [
-  { name: 'SQLite', skip: false, open: async () => ({ h: await harness(ENV), drop: async () => {} }) },
-  {
-    name: 'PostgreSQL',
-    skip: !postgresAvailable,
-    async open() {
-      const schema = await createSchema();
-      const clock = manualClock();
-      const config = loadConfig(ENV);
-      const store = await openPostgresStore({
-        url: schema.url,
-        poolMax: 4,
-        queryTimeoutMs: 5000,
-        connectTimeoutMs: 2000,
-        batchMax: 64,
-        clock,
-        migrate: true,
-        payloadKeys: config.privacy.payloadKeys,
-      });
-      return { h: await harness(ENV, { store }), drop: schema.drop };
-    },
-  },
-];
+const backends = HARNESS_BACKENDS.map((b) => ({ ...b, open: () => b.open(ENV) }));
 
 for (const backend of backends) {
   describe.skipIf(backend.skip)(`the retention sweep (${backend.name})`, () => {

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { NewEvent, PassCursor, PrivacyStore, Subject } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
 import { PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
-import { resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
+import { expiredUpTo, resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -79,17 +79,19 @@ export function postgresPrivacy({ pool, guard, codec, appendTransaction, appendO
               [after[table], limit],
             )
           ).rows;
-          // Received in seq order, near enough: the pass stops at the first body still within its time.
-          const expired = times.findIndex((r) => r.received_at.toISOString() >= cutoff);
-          const upto = expired < 0 ? times.at(-1) : times[expired - 1];
-          if (expired < 0 && times.length === limit) done = false;
-          if (!upto) continue;
-          const range = [after[table], upto.seq, at, cutoff];
+          const { upto, more } = expiredUpTo(
+            times.map((r) => ({ seq: r.seq, receivedAt: r.received_at.toISOString() })),
+            cutoff,
+            limit,
+          );
+          if (more) done = false;
+          if (upto === undefined) continue;
+          const range = [after[table], upto, at, cutoff];
           if (table === 'events') {
             erased += await count(client, PRIVACY_SQL.expireEvents('postgres'), range);
             await client.query(PRIVACY_SQL.dropExpiredQueued, range.slice(0, 3));
           } else erased += await count(client, PRIVACY_SQL.expireQuarantine, [...range, EMPTY]);
-          next[table] = String(upto.seq);
+          next[table] = upto;
         }
         return { next, erased, done };
       }),

@@ -50,3 +50,14 @@ export function resealBatch(
     done: rows.events.length < limit && rows.quarantined.length < limit,
   };
 }
+
+/**
+ * Where a retention pass over one batch of (seq, received) rows stops: the last row received
+ * before `cutoff` (rows arrive in seq order, near enough: the pass stops at the first still within
+ * its time), and whether a full batch of expired rows means more may follow.
+ */
+export function expiredUpTo(rows: { seq: number | string; receivedAt: string }[], cutoff: string, limit: number) {
+  const young = rows.findIndex((r) => r.receivedAt >= cutoff);
+  const upto = young < 0 ? rows.at(-1) : rows[young - 1];
+  return { upto: upto === undefined ? undefined : String(upto.seq), more: young < 0 && rows.length === limit };
+}

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { sqliteStatement } from './sqlite-statement.js';
 import type { AccessStore, AuditRecord, NewAuditRecord } from './event-store.js';
 import { ACCESS_SQL, auditPageParams, auditParams, toAuditPage, toKeyInfo, type AuditRow, type KeyRow } from './access-sql.js';
 import { sqliteParams } from './outbox-sql.js';
@@ -7,13 +8,7 @@ type AddKey = Parameters<AccessStore['addKey']>[0];
 
 /** The writes of keys and the audit trail on SQLite, run on a writing connection (the writer thread, or the CLI's). */
 export function sqliteAccessWrites(db: Database.Database) {
-  const prepare = (sql: string) => {
-    const statement = db.prepare(sql);
-    return {
-      all: (...values: unknown[]) => statement.all(sqliteParams(values)),
-      run: (...values: unknown[]) => statement.run(sqliteParams(values)).changes,
-    };
-  };
+  const prepare = (sql: string) => sqliteStatement(db, sql);
   const addKey = prepare(ACCESS_SQL.addKey);
   const revokeKey = prepare(ACCESS_SQL.revokeKey);
   const touchKey = prepare(ACCESS_SQL.touchKey);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { sqliteStatement } from './sqlite-statement.js';
 import type { NewEvent, Outbox, OutboxSettlement } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
 import {
@@ -16,13 +17,7 @@ import {
 
 /** The outbox's writes on SQLite, run on the writing connection (the writer thread, or the CLI's redrive). */
 export function sqliteOutboxWrites(db: Database.Database) {
-  const prepare = (sql: string) => {
-    const statement = db.prepare(sql);
-    return {
-      all: (...values: unknown[]) => statement.all(sqliteParams(values)),
-      run: (...values: unknown[]) => statement.run(sqliteParams(values)).changes,
-    };
-  };
+  const prepare = (sql: string) => sqliteStatement(db, sql);
   const lease = prepare(OUTBOX_SQL.lease);
   const release = prepare(OUTBOX_SQL.release);
   const enqueue = prepare(OUTBOX_SQL.enqueue);

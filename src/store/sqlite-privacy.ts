@@ -3,7 +3,7 @@ import type { NewEvent, PassCursor, PrivacyStore, Subject } from './event-store.
 import { sqliteParams } from './outbox-sql.js';
 import type { PayloadCodec } from './payload-codec.js';
 import { PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
-import { resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
+import { expiredUpTo, resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
 import type { StoreWriteResult } from './store-lifecycle.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -68,17 +68,19 @@ export function sqlitePrivacyWrites(db: Database.Database, codec: PayloadCodec, 
           Number(after[table]),
           limit,
         );
-        // Received in seq order, near enough: the pass stops at the first body still within its time.
-        const expired = rows.findIndex((r) => r.received_at >= cutoff);
-        const upto = expired < 0 ? rows.at(-1) : rows[expired - 1];
-        if (expired < 0 && rows.length === limit) done = false;
-        if (!upto) continue;
-        const range = [Number(after[table]), upto.seq, at, cutoff];
+        const { upto, more } = expiredUpTo(
+          rows.map((r) => ({ seq: r.seq, receivedAt: r.received_at })),
+          cutoff,
+          limit,
+        );
+        if (more) done = false;
+        if (upto === undefined) continue;
+        const range = [Number(after[table]), Number(upto), at, cutoff];
         if (table === 'events') {
           erased += run(PRIVACY_SQL.expireEvents('sqlite'), ...range);
           run(PRIVACY_SQL.dropExpiredQueued, ...range.slice(0, 3));
         } else erased += run(PRIVACY_SQL.expireQuarantine, ...range, EMPTY);
-        next[table] = String(upto.seq);
+        next[table] = upto;
       }
       return { next, erased, done };
     },
