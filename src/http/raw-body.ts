@@ -93,14 +93,17 @@ export function rawBody(limit: number, pools: BodyPools, pace: BodyPace) {
       state.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       next();
     };
-    const watch = setInterval(() => {
-      const elapsed = performance.now() - started;
-      const got = req.socket.bytesRead - startBytes;
-      if (elapsed >= pace.timeoutMs) settle(tooSlow(`body not whole within BODY_TIMEOUT_MS (${pace.timeoutMs} ms): ${got} bytes`));
-      else if (elapsed >= PACE_GRACE_MS && got < (pace.minRate * elapsed) / 1000) {
-        settle(tooSlow(`body arriving at ${Math.round((got * 1000) / elapsed)} bytes/s, under BODY_MIN_RATE (${pace.minRate})`));
-      }
-    }, PACE_CHECK_MS);
+    // A body already whole (a vendor's usually is, by now) needs no watch.
+    const watch = req.complete
+      ? undefined
+      : setInterval(() => {
+          const elapsed = performance.now() - started;
+          const got = req.socket.bytesRead - startBytes;
+          if (elapsed >= pace.timeoutMs) settle(tooSlow(`body not whole within BODY_TIMEOUT_MS (${pace.timeoutMs} ms): ${got} bytes`));
+          else if (elapsed >= PACE_GRACE_MS && got < (pace.minRate * elapsed) / 1000) {
+            settle(tooSlow(`body arriving at ${Math.round((got * 1000) / elapsed)} bytes/s, under BODY_MIN_RATE (${pace.minRate})`));
+          }
+        }, PACE_CHECK_MS);
     read(req, res, (error?: unknown) => {
       if (settled) return;
       if (error) {
