@@ -9,6 +9,25 @@ export interface Migration {
   postgres: string;
 }
 
+/** Step 7's part that both dialects write alike: the key_id indexes and the blocks table. */
+const KEYS_AND_BLOCKS = `
+      CREATE INDEX events_by_key ON events (key_id);
+      CREATE INDEX quarantine_by_key ON quarantine (key_id);
+      CREATE TABLE blocks (
+        kind       TEXT NOT NULL,
+        subject    TEXT NOT NULL,
+        origin     TEXT NOT NULL,
+        until      TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+      );
+`;
+
+/** Step 8's table, the same in both dialects (the id it starts with differs). */
+const INSTALLATION = 'CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);';
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -308,35 +327,13 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE events ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE quarantine ADD COLUMN key_id TEXT;
       ALTER TABLE quarantine ADD COLUMN erased_at TEXT;
-      CREATE INDEX events_by_key ON events (key_id);
-      CREATE INDEX quarantine_by_key ON quarantine (key_id);
-      CREATE TABLE blocks (
-        kind       TEXT NOT NULL,
-        subject    TEXT NOT NULL,
-        origin     TEXT NOT NULL,
-        until      TEXT NOT NULL,
-        reason     TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        PRIMARY KEY (kind, subject)
-      );
+      ${KEYS_AND_BLOCKS}
     `,
     postgres: `
       ALTER TABLE events ADD COLUMN key_id TEXT, ADD COLUMN erased_at TIMESTAMPTZ, ADD COLUMN blocked INTEGER NOT NULL DEFAULT 0;
       ALTER TABLE events ALTER COLUMN payload DROP NOT NULL;
       ALTER TABLE quarantine ADD COLUMN key_id TEXT, ADD COLUMN erased_at TIMESTAMPTZ;
-      CREATE INDEX events_by_key ON events (key_id);
-      CREATE INDEX quarantine_by_key ON quarantine (key_id);
-      CREATE TABLE blocks (
-        kind       TEXT NOT NULL,
-        subject    TEXT NOT NULL,
-        origin     TEXT NOT NULL,
-        until      TEXT NOT NULL,
-        reason     TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        PRIMARY KEY (kind, subject)
-      );
+      ${KEYS_AND_BLOCKS}
     `,
   },
   {
@@ -346,11 +343,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // OAuth tokens carry it as their audience, so a token minted by another installation that
     // happens to share the client secret is refused.
     sqlite: `
-      CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);
+      ${INSTALLATION}
       INSERT INTO installation (id, installation_id) VALUES (1, lower(hex(randomblob(16))));
     `,
     postgres: `
-      CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);
+      ${INSTALLATION}
       INSERT INTO installation (id, installation_id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
     `,
   },
