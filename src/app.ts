@@ -9,6 +9,7 @@ import { mountOAuthRoute } from './http/oauth-route.js';
 import { mountWebhookRoute } from './http/webhook-route.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { ActivityCounts } from './activity/activity-counts.js';
 import { createProviders } from './providers/providers.js';
 import type { EventStore } from './store/event-store.js';
 
@@ -18,6 +19,8 @@ export interface AppDeps {
   logger: Logger;
   clock: Clock;
   metrics: Metrics;
+  /** Deliveries per hour, vendor and outcome, for the console's Activity chart (flushed by its owner). */
+  activity: ActivityCounts;
   /** This installation's id (the store's): the audience of its OAuth tokens unless INCODE_OAUTH_AUDIENCE says another. */
   installationId: string;
 }
@@ -26,7 +29,7 @@ export interface AppDeps {
  * The public app: the webhook routes (webhook-route.ts lists their middleware), the OAuth token
  * endpoint, health; everything else 404. Never reads env, never listens.
  */
-export function buildApp({ config, store, logger, clock, metrics, installationId }: AppDeps): express.Express {
+export function buildApp({ config, store, logger, clock, metrics, activity, installationId }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Webhook answers are never cached; hashing each body for an ETag is wasted work.
@@ -46,7 +49,16 @@ export function buildApp({ config, store, logger, clock, metrics, installationId
         `${provider.name} route is closed (503 not_configured): set ${provider.access.missing.join(' / ')}`,
       );
     }
-    mountWebhookRoute(app, provider, { store, clock, logger, metrics, bodyLimit: config.bodyLimit, bodyPools, bodyPace: config.bodyPace });
+    mountWebhookRoute(app, provider, {
+      store,
+      clock,
+      logger,
+      metrics,
+      activity,
+      bodyLimit: config.bodyLimit,
+      bodyPools,
+      bodyPace: config.bodyPace,
+    });
   }
   if (oauth) mountOAuthRoute(app, oauth, logger, metrics);
   mountHealth(app, store, providers, logger);

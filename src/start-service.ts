@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { createActivityCounts } from './activity/activity-counts.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore } from './store/open-store.js';
 import { outboxRouting, outboxTargets } from './forward/outbox-targets.js';
@@ -68,8 +69,9 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   });
   const targets = outboxTargets(config, clock, store);
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
-  const app = buildApp({ config, store, logger, clock, metrics, installationId: await store.installationId() });
-  const admin = buildAdminApp({ config, store, logger, metrics, sinks: targets, clock });
+  const activity = createActivityCounts(store.access, clock, logger);
+  const app = buildApp({ config, store, logger, clock, metrics, activity, installationId: await store.installationId() });
+  const admin = buildAdminApp({ config, store, logger, metrics, activity, sinks: targets, clock });
 
   // Slow or stalled clients are cut off. Node checks these timeouts every
   // connectionsCheckingInterval (30 s by default), so check at least once a second.
@@ -119,6 +121,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     onFailed: metrics.forwardFailed,
   });
   poke = relay.poke;
+  activity.start();
 
   let stopping: Promise<void> | undefined;
   return {
@@ -130,6 +133,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
         clearInterval(sweepTimer);
         await Promise.all([close(server, config.timeouts.shutdownMs), close(adminServer, 0)]);
         await relay.stop();
+        await activity.stop();
         await store.close();
       })();
       return stopping;

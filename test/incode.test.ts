@@ -107,6 +107,7 @@ describe('Incode INE scraping webhook', () => {
       logger: h.logger,
       clock: h.clock,
       metrics: h.metrics,
+      activity: h.activity,
       installationId: await h.store.installationId(),
     });
     const tokenFrom = async (app: Express) =>

@@ -162,8 +162,10 @@ describe('SQLite writer thread', () => {
 /** Every table of the latest schema (migrations.ts), as a migrated file must have them. */
 const LATEST_TABLES = [
   'access_keys',
+  'activity',
   'audit',
   'blocks',
+  'console_sessions',
   'events',
   'installation',
   'outbox',

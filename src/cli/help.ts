@@ -2,7 +2,7 @@ import { VERIFF_KINDS } from '../delivery/samples.js';
 import { QUARANTINE_USAGE } from './quarantine.js';
 import { SEND_USAGE } from './send.js';
 import { SHOW_USAGE } from './show.js';
-import { REDRIVE_USAGE, SINKS_USAGE } from './sinks.js';
+import { REDRIVE_USAGE, REPLAY_USAGE, SINKS_USAGE } from './sinks.js';
 import { TAIL_USAGE } from './tail.js';
 import { KEYS_USAGE } from './keys.js';
 import { AUDIT_USAGE } from './audit.js';
@@ -89,6 +89,18 @@ within seconds, ahead of newer events. Exit 1 when --id matched nothing parked.
 examples:
   ine-webhooks redrive --all
   ine-webhooks redrive --sink http --id 9f2a…`,
+  replay: `usage: ine-webhooks ${REPLAY_USAGE}
+
+Queues stored events again for one forwarding sink (http or nats), in seq order: for a sink added
+after the fact, or a downstream that lost data. Events of blocked subjects, erased events and events
+already queued for the sink are skipped. --since (inclusive) and --until (exclusive) take an ISO 8601
+date or date-time and compare with the time each event was received; --type keeps one kind
+(decision, ine_registry, ine_scraping, ...). --dry-run only counts, and changes nothing. Each replay
+is one record of the audit trail.
+
+examples:
+  ine-webhooks replay --sink http --since 2026-11-01 --dry-run
+  ine-webhooks replay --sink nats --type decision`,
   keys: `usage: ine-webhooks ${KEYS_USAGE}
 
 Named access keys for the admin listener (and the console), each with a role:
@@ -182,6 +194,8 @@ commands:
       forwarding: each sink's delivered, pending and parked events, and its last error
   ${REDRIVE_USAGE}
       queue parked events again for forwarding
+  ${REPLAY_USAGE}
+      queue stored events again for one sink (a new sink, a downstream that lost data)
   ${KEYS_USAGE}
       named access keys (with a role) for the admin listener
   ${AUDIT_USAGE}

@@ -13,7 +13,7 @@ import { COMMAND_HELP, USAGE } from './help.js';
 import { quarantineCommand } from './quarantine.js';
 import { sendCommand } from './send.js';
 import { showCommand } from './show.js';
-import { redriveCommand, sinksCommand } from './sinks.js';
+import { redriveCommand, replayCommand, sinksCommand } from './sinks.js';
 import { tailCommand } from './tail.js';
 import { VERSION } from '../version.js';
 
@@ -42,6 +42,7 @@ async function run(): Promise<number> {
     quarantine: (ctx) => quarantineCommand(ctx, rest),
     sinks: (ctx) => sinksCommand(ctx, rest),
     redrive: (ctx) => redriveCommand(ctx, rest),
+    replay: (ctx) => replayCommand(ctx, rest),
     keys: (ctx) => keysCommand(ctx, rest),
     audit: (ctx) => auditCommand(ctx, rest),
     block: (ctx) => subjectCommand('block', ctx, rest),

@@ -2,11 +2,16 @@ import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { outboxTargets } from '../forward/outbox-targets.js';
 import { sinksReport } from '../forward/sinks-report.js';
+import { forwardSinkNames } from '../forward/outbox-targets.js';
+import { createReplay } from '../forward/replay.js';
+import { HttpError } from '../errors.js';
+import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
 import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 import { renderTable } from './table.js';
 
 export const SINKS_USAGE = 'sinks [--sink S] [--json] [--limit N]';
 export const REDRIVE_USAGE = 'redrive [--sink S] (--id EVENT_ID | --all)';
+export const REPLAY_USAGE = 'replay --sink S [--since TIME] [--until TIME] [--type T] [--dry-run]';
 
 /** `sinks`: per sink, delivered / pending / parked / lag / last error, then the parked events. */
 export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<number> {
@@ -98,3 +103,55 @@ export async function redriveCommand(ctx: CliContext, argv: string[]): Promise<n
     await store.close();
   }
 }
+
+/** `replay`: stored events queued again for one sink, in seq order (blocked and erased ones skipped); `--dry-run` only counts. */
+export async function replayCommand(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: {
+      sink: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      type: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const usage = (why: string) => new CliError(`${why}\nusage: ine-webhooks ${REPLAY_USAGE}`, 2);
+  if (positionals.length > 0) throw usage(`unexpected argument: ${positionals[0]}`);
+  if (values.sink === undefined) throw usage('--sink is required: the sink to send the events to again');
+  const time = (flag: 'since' | 'until') => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    return isoInstant(text) ?? fail(usage(`--${flag} ${ISO_INSTANT_RULE}`));
+  };
+  const query = { sink: values.sink, since: time('since'), until: time('until'), type: values.type, dryRun: values['dry-run'] };
+  const store = await openStoreForReading(ctx.config, { sideWrites: !query.dryRun });
+  try {
+    const { audit, principal } = cliAudit(ctx, store);
+    const count = await createReplay({ store, audit, config: ctx.config, clock: systemClock })(principal, query).catch((error: unknown) => {
+      if (error instanceof HttpError && error.code === 'unknown_sink') {
+        const sinks = forwardSinkNames(ctx.config);
+        throw new CliError(
+          `no sink named ${values.sink} is configured (${sinks.length === 0 ? 'none is' : `configured: ${sinks.join(', ')}`})`,
+          2,
+        );
+      }
+      if (error instanceof HttpError) throw usage('--until must be after --since');
+      throw error;
+    });
+    const scope = [query.since && `since ${query.since}`, query.until && `until ${query.until}`, query.type && `type ${query.type}`]
+      .filter(Boolean)
+      .join(', ');
+    const what = `${count} stored event(s) for sink ${query.sink}${scope === '' ? '' : ` (${scope})`}`;
+    ctx.out(query.dryRun ? `would replay ${what}` : `replayed ${what}: queued in seq order; a running service sends them within seconds`);
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const fail = (error: Error): never => {
+  throw error;
+};

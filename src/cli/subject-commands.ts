@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
 import { HttpError } from '../errors.js';
+import { isoInstant } from '../iso-instant.js';
 import { subjectActions } from '../privacy/subjects.js';
 import type { Subject } from '../store/event-store.js';
 import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
@@ -37,12 +38,10 @@ export async function subjectCommand(action: Action, ctx: CliContext, argv: stri
   if ((values.reference === undefined) === (values.session === undefined)) throw usage('give exactly one of --reference and --session');
   const reason = values.reason?.trim() ?? '';
   if (reason === '') throw usage('--reason is required: why (a ticket number or a sentence)');
-  if (action === 'block' && (values.until === undefined || Number.isNaN(Date.parse(values.until)))) {
-    throw usage('--until is required: an ISO 8601 date or date-time, e.g. 2027-06-30');
-  }
+  const until = values.until === undefined ? undefined : (isoInstant(values.until) ?? undefined);
+  if (action === 'block' && until === undefined) throw usage('--until is required: an ISO 8601 date or date-time, e.g. 2027-06-30');
   if (action !== 'block' && values.until !== undefined) throw usage('--until goes with block only');
   if (values['at-vendor']) throw new CliError('--at-vendor: asking Veriff to delete the session is not available in this release', 2);
-  const until = action === 'block' ? new Date(Date.parse(values.until!)).toISOString() : undefined;
   if (until !== undefined && Date.parse(until) <= Date.now()) throw usage('--until must be in the future');
   const subject: Subject =
     values.reference !== undefined ? { kind: 'reference', id: values.reference } : { kind: 'session', id: values.session! };

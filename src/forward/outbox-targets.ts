@@ -16,6 +16,12 @@ function sinks(config: Config, clock: Clock): Target[] {
   return targets;
 }
 
+/** The outbox names of the forwarding sinks the configuration turns on. */
+export const forwardSinkNames = (config: Config): string[] => [
+  ...(config.forward.http ? [HTTP_SINK] : []),
+  ...(config.forward.nats ? [NATS_SINK] : []),
+];
+
 /** What the relay drains: the sinks, then the follow-up fetches that are configured. */
 export function outboxTargets(config: Config, clock: Clock, store: EventStore): Target[] {
   const targets = sinks(config, clock);
@@ -32,7 +38,7 @@ export function outboxTargets(config: Config, clock: Clock, store: EventStore): 
  * VERIFF_RECONCILE_AFTER_SECONDS later. Undefined when nothing is configured.
  */
 export function outboxRouting(config: Config): ((event: NewEvent) => OutboxEntry[]) | undefined {
-  const sinkNames = [...(config.forward.http ? [HTTP_SINK] : []), ...(config.forward.nats ? [NATS_SINK] : [])];
+  const sinkNames = forwardSinkNames(config);
   const { incode, veriff } = config.fetch;
   if (sinkNames.length === 0 && !incode && !veriff) return undefined;
   return (event) => {

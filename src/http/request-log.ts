@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Outcome } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ActivityCounts } from '../activity/activity-counts.js';
 import type { ProviderName } from '../providers/provider.js';
 import type { WebhookState } from './webhook-state.js';
 import { echoed } from './echo.js';
@@ -38,9 +39,10 @@ export function requestId(req: Request, res: Response, next: NextFunction): void
 /**
  * The first middleware of a webhook route: exactly one log line per request, written when the
  * response is finished or the connection closed, with the outcome the later middleware recorded;
- * the same outcome feeds the request metrics, so logs and metrics never disagree.
+ * the same outcome feeds the request metrics and the console's activity counts, so logs, metrics
+ * and the chart never disagree.
  */
-export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metrics) {
+export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metrics, activity: ActivityCounts) {
   const log = logger.child({ provider });
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
@@ -53,6 +55,7 @@ export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metr
       const outcome = fields.outcome ?? (res.writableFinished ? 'accepted' : 'aborted');
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.observeRequest(provider, outcome, seconds);
+      activity.record(provider, outcome);
       const line = {
         outcome,
         status: res.headersSent ? res.statusCode : null,

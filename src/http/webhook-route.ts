@@ -2,6 +2,7 @@ import type { IRouter } from 'express';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { ActivityCounts } from '../activity/activity-counts.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
 import { appendEvent } from './append-event.js';
@@ -15,6 +16,8 @@ export interface WebhookRouteDeps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Deliveries per hour for the console's Activity chart. */
+  activity: ActivityCounts;
   bodyLimit: number;
   /** Shared by every webhook route: how many bodies are read at once, per kind of route. */
   bodyPools: BodyPools;
@@ -30,7 +33,7 @@ export interface WebhookRouteDeps {
  */
 export function mountWebhookRoute(router: IRouter, provider: Provider, deps: WebhookRouteDeps): void {
   const paths = [...provider.paths];
-  router.all(paths, webhookLog(provider.name, deps.logger, deps.metrics));
+  router.all(paths, webhookLog(provider.name, deps.logger, deps.metrics, deps.activity));
   router.post(
     paths,
     routeConfigured(provider),

@@ -1,5 +1,14 @@
 import type { Role } from '../access/roles.js';
-import type { AccessKeyInfo, AuditQuery, AuditRecord, NewAuditRecord, Page } from './event-store.js';
+import type {
+  AccessKeyInfo,
+  ActivityCount,
+  ActivityOutcome,
+  AuditQuery,
+  AuditRecord,
+  ConsoleSession,
+  NewAuditRecord,
+  Page,
+} from './event-store.js';
 import { toPage } from './rows.js';
 
 /**
@@ -20,7 +29,31 @@ export const ACCESS_SQL = {
                    AND seq > $3 ORDER BY seq LIMIT $4`,
   auditDescending: `SELECT * FROM audit WHERE (CAST($1 AS TEXT) IS NULL OR actor = $1) AND (CAST($2 AS TEXT) IS NULL OR subject = $2)
                     AND seq < $3 ORDER BY seq DESC LIMIT $4`,
+  startSession: 'INSERT INTO console_sessions (token_hash, key_hash, created_at, last_seen_at) VALUES ($1, $2, $3, $3)',
+  dropIdleSessions: 'DELETE FROM console_sessions WHERE last_seen_at < $1',
+  consoleSession: 'SELECT key_hash, created_at, last_seen_at FROM console_sessions WHERE token_hash = $1',
+  touchSession: 'UPDATE console_sessions SET last_seen_at = $2 WHERE token_hash = $1',
+  endSession: 'DELETE FROM console_sessions WHERE token_hash = $1',
+  addActivity: `INSERT INTO activity (hour, provider, outcome, count) VALUES ($1, $2, $3, $4)
+                ON CONFLICT (hour, provider, outcome) DO UPDATE SET count = activity.count + excluded.count`,
+  dropActivity: 'DELETE FROM activity WHERE hour < $1',
+  activity: 'SELECT hour, provider, outcome, count FROM activity WHERE hour >= $1 ORDER BY hour, provider, outcome',
 } as const;
+
+export type SessionRow = { key_hash: string; created_at: number | string; last_seen_at: number | string };
+export const toConsoleSession = (r: SessionRow): ConsoleSession => ({
+  keyHash: r.key_hash,
+  createdAt: Number(r.created_at),
+  lastSeenAt: Number(r.last_seen_at),
+});
+
+export type ActivityRow = { hour: number | string; provider: string; outcome: ActivityOutcome; count: number | string };
+export const toActivityCount = (r: ActivityRow): ActivityCount => ({
+  hour: Number(r.hour),
+  provider: r.provider,
+  outcome: r.outcome,
+  count: Number(r.count),
+});
 
 /** Above any seq either backend hands out: the start of a newest-first page. */
 const END = '9223372036854775807';

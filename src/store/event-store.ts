@@ -192,6 +192,22 @@ export interface Outbox {
   parked(query: { sink?: string | undefined; after?: string | undefined; limit: number }): Promise<Page<ParkedItem>>;
   /** Queues parked items again (all of a sink's, or one event's); returns how many. */
   redrive(query: { sink?: string | undefined; eventId?: string | undefined }, now: number): Promise<number>;
+  /** Queues stored events again for one sink (see ReplayQuery); returns how many (with dryRun, how many it would). */
+  replay(query: ReplayQuery, now: number): Promise<number>;
+}
+
+/**
+ * Stored events to queue again for one sink, in seq order: those received in [since, until) and of
+ * `type`, when given; never a blocked or erased one, nor one already queued there.
+ */
+export interface ReplayQuery {
+  sink: string;
+  /** ISO 8601 instants, compared with the time each event was received. */
+  since?: string | undefined;
+  until?: string | undefined;
+  type?: string | undefined;
+  /** Only count. */
+  dryRun?: boolean | undefined;
 }
 
 /** What the audit trail records an action as. */
@@ -236,7 +252,29 @@ export interface AccessKeyInfo {
   lastUsedAt: string | null;
 }
 
-/** Named access keys (hashes only) and the append-only audit trail, shared by every replica. */
+/** A browser signed in to the console: found by its cookie's hash, tied to the key it signed in with. */
+export interface ConsoleSession {
+  /** The SHA-256 of the access key (or ADMIN_TOKEN) it signed in with: looked up again on every page. */
+  keyHash: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** What became of a webhook delivery, as the console's Activity chart counts it. */
+export type ActivityOutcome = 'stored' | 'duplicate' | 'quarantined' | 'refused';
+
+/** Deliveries of one Unix hour (`hour` = ms / 3 600 000), vendor and outcome. */
+export interface ActivityCount {
+  hour: number;
+  provider: string;
+  outcome: ActivityOutcome;
+  count: number;
+}
+
+/**
+ * Named access keys (hashes only), the append-only audit trail, the console's sign-ins and the
+ * delivery activity counts: what the people of §9 use, shared by every replica.
+ */
 export interface AccessStore {
   /** Adds a key; false when the name is taken. */
   addKey(key: { name: string; role: Role; hash: string; createdAt: string; createdBy: string }): Promise<boolean>;
@@ -250,6 +288,15 @@ export interface AccessStore {
   /** Appends one record, durably, before resolving. */
   audit(record: NewAuditRecord): Promise<AuditRecord>;
   listAudit(query: AuditQuery): Promise<Page<AuditRecord>>;
+  /** Starts a console session (its cookie's hash); sessions idle since before `idleBefore` are dropped on the way. */
+  startSession(tokenHash: string, keyHash: string, now: number, idleBefore: number): Promise<void>;
+  consoleSession(tokenHash: string): Promise<ConsoleSession | null>;
+  touchSession(tokenHash: string, now: number): Promise<void>;
+  endSession(tokenHash: string): Promise<void>;
+  /** Adds this process's counts to the shared ones; hours before `dropBefore` are deleted. */
+  addActivity(counts: ActivityCount[], dropBefore: number): Promise<void>;
+  /** The counts from hour `fromHour` on, oldest first. */
+  activity(fromHour: number): Promise<ActivityCount[]>;
 }
 
 /** Whom a personal-data action is about: the company's customer reference, or one vendor session. */

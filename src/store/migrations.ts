@@ -26,6 +26,21 @@ const KEYS_AND_BLOCKS = `
 `;
 
 /** Step 8's table, the same in both dialects (the id it starts with differs). */
+const CONSOLE_AND_ACTIVITY = `
+  CREATE TABLE console_sessions (
+    token_hash   TEXT PRIMARY KEY,
+    key_hash     TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    last_seen_at BIGINT NOT NULL
+  );
+  CREATE TABLE activity (
+    hour     BIGINT NOT NULL,
+    provider TEXT NOT NULL,
+    outcome  TEXT NOT NULL,
+    count    BIGINT NOT NULL,
+    PRIMARY KEY (hour, provider, outcome)
+  );
+`;
 const INSTALLATION = 'CREATE TABLE installation (id INTEGER PRIMARY KEY CHECK (id = 1), installation_id TEXT NOT NULL);';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -350,6 +365,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ${INSTALLATION}
       INSERT INTO installation (id, installation_id) VALUES (1, replace(gen_random_uuid()::text, '-', ''));
     `,
+  },
+  {
+    version: 9,
+    name: 'console sign-ins and delivery activity',
+    // console_sessions: one row per signed-in browser, found by the SHA-256 of its cookie; key_hash
+    // is the hash of the access key it signed in with, looked up on every page (a revoked key ends
+    // its sessions). activity: deliveries per Unix hour, vendor and outcome, added to by every
+    // replica (each adds its own counts), for the console's Activity chart.
+    sqlite: CONSOLE_AND_ACTIVITY,
+    postgres: CONSOLE_AND_ACTIVITY,
   },
 ];
 

@@ -1,4 +1,4 @@
-import type { OutboxItem, Page, ParkedItem, SinkStats } from './event-store.js';
+import type { OutboxItem, Page, ParkedItem, ReplayQuery, SinkStats } from './event-store.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from './rows.js';
 import type { PayloadCodec } from './payload-codec.js';
 
@@ -50,6 +50,32 @@ export const OUTBOX_SQL = {
     WHERE state = 'parked' AND (CAST($1 AS TEXT) IS NULL OR sink = $1)
       AND (CAST($2 AS TEXT) IS NULL OR seq IN (SELECT seq FROM events WHERE id = $2))`,
 } as const;
+
+/**
+ * Replay's statements for one query: stored events not erased, not blocked and not already queued
+ * for the sink, from the filters given (`since` inclusive, `until` exclusive, on the time received),
+ * counted, or queued for the sink in seq order (the insert's last parameter is the time now).
+ */
+export function replaySql(query: ReplayQuery): { count: string; insert: string; params: unknown[] } {
+  const params: unknown[] = [query.sink];
+  const where = ['e.erased_at IS NULL', 'e.blocked = 0', 'NOT EXISTS (SELECT 1 FROM outbox o WHERE o.sink = $1 AND o.seq = e.seq)'];
+  const filter = (clause: (param: string) => string, value: string | undefined) => {
+    if (value === undefined) return;
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  filter((p) => `e.received_at >= ${p}`, query.since);
+  filter((p) => `e.received_at < ${p}`, query.until);
+  filter((p) => `e.type = ${p}`, query.type);
+  const now = `$${params.length + 1}`;
+  return {
+    count: `SELECT count(*) AS n FROM events e WHERE ${where.join(' AND ')}`,
+    insert: `INSERT INTO outbox (sink, seq, queued_at, next_attempt_at)
+             SELECT $1, e.seq, ${now}, ${now} FROM events e WHERE ${where.join(' AND ')} ORDER BY e.seq
+             ON CONFLICT DO NOTHING`,
+    params,
+  };
+}
 
 function prefixed(alias: string): string {
   return EVENT_COLUMNS.split(', ')

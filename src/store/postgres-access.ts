@@ -1,6 +1,18 @@
 import type pg from 'pg';
 import type { AccessStore } from './event-store.js';
-import { ACCESS_SQL, auditPageParams, auditParams, toAuditPage, toKeyInfo, type AuditRow, type KeyRow } from './access-sql.js';
+import {
+  ACCESS_SQL,
+  auditPageParams,
+  auditParams,
+  toActivityCount,
+  toAuditPage,
+  toConsoleSession,
+  toKeyInfo,
+  type ActivityRow,
+  type AuditRow,
+  type KeyRow,
+  type SessionRow,
+} from './access-sql.js';
 
 /** Keys and the audit trail on PostgreSQL; `guard` runs each query, its failure said as the store being unavailable. */
 export function postgresAccess(pool: pg.Pool, guard: <T>(query: () => Promise<T>) => Promise<T>): AccessStore {
@@ -18,6 +30,22 @@ export function postgresAccess(pool: pg.Pool, guard: <T>(query: () => Promise<T>
       const [row] = (await query<KeyRow>(ACCESS_SQL.keyByHash, [hash])).rows;
       return row ? toKeyInfo(row) : null;
     },
+    async startSession(tokenHash, keyHash, now, idleBefore) {
+      await query(ACCESS_SQL.dropIdleSessions, [idleBefore]);
+      await query(ACCESS_SQL.startSession, [tokenHash, keyHash, now]);
+    },
+    async consoleSession(tokenHash) {
+      const [row] = (await query<SessionRow>(ACCESS_SQL.consoleSession, [tokenHash])).rows;
+      return row ? toConsoleSession(row) : null;
+    },
+    touchSession: async (tokenHash, now) => void (await query(ACCESS_SQL.touchSession, [tokenHash, now])),
+    endSession: async (tokenHash) => void (await query(ACCESS_SQL.endSession, [tokenHash])),
+    // Each count is one atomic upsert: replicas add theirs to the same rows.
+    async addActivity(counts, dropBefore) {
+      for (const c of counts) await query(ACCESS_SQL.addActivity, [c.hour, c.provider, c.outcome, c.count]);
+      await query(ACCESS_SQL.dropActivity, [dropBefore]);
+    },
+    activity: async (fromHour) => (await query<ActivityRow>(ACCESS_SQL.activity, [fromHour])).rows.map(toActivityCount),
     listAudit: async (q) =>
       toAuditPage((await query<AuditRow>(q.newestFirst ? ACCESS_SQL.auditDescending : ACCESS_SQL.auditAscending, auditPageParams(q))).rows),
   };

@@ -5,6 +5,7 @@ import {
   OUTBOX_SINKS,
   OUTBOX_SQL,
   parkedCursor,
+  replaySql,
   toDueItems,
   toParkedPage,
   toQueuedItem,
@@ -68,6 +69,12 @@ export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>
           client.release(true);
           throw error;
         }
+      }),
+    replay: (query, now) =>
+      guard(async () => {
+        const { count, insert, params } = replaySql(query);
+        if (query.dryRun) return Number((await pool.query<{ n: string }>(count, params)).rows[0]!.n);
+        return (await pool.query(insert, [...params, now])).rowCount ?? 0;
       }),
     redrive: (query, now) =>
       guard(async () => (await pool.query(OUTBOX_SQL.redrive, [query.sink ?? null, query.eventId ?? null, now])).rowCount ?? 0),

@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import { sqliteStatement } from './sqlite-statement.js';
-import type { NewEvent, Outbox, OutboxSettlement } from './event-store.js';
+import type { NewEvent, Outbox, OutboxSettlement, ReplayQuery } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
 import {
   OUTBOX_SINKS,
   OUTBOX_SQL,
   parkedCursor,
+  replaySql,
   sqliteParams,
   toDueItems,
   toParkedPage,
@@ -47,11 +48,15 @@ export function sqliteOutboxWrites(db: Database.Database) {
     settle: (sink: string, settlement: OutboxSettlement) => settle.immediate(sink, settlement),
     redrive: (query: { sink?: string | undefined; eventId?: string | undefined }, now: number) =>
       redrive.run(query.sink ?? null, query.eventId ?? null, now),
+    replay(query: ReplayQuery, now: number): number {
+      const { insert, params } = replaySql(query);
+      return db.prepare(insert).run(sqliteParams([...params, now])).changes;
+    },
   };
 }
 
 export type SqliteOutboxWrites = ReturnType<typeof sqliteOutboxWrites>;
-export type OutboxWriteOp = 'lease' | 'release' | 'settle' | 'redrive';
+export type OutboxWriteOp = 'lease' | 'release' | 'settle' | 'redrive' | 'replay';
 
 /** The outbox on SQLite: reads on `db` (this thread's connection), writes sent to the writer thread. */
 export function sqliteOutbox(
@@ -74,6 +79,12 @@ export function sqliteOutbox(
     release: async (sink, owner) => void (await write('release', [sink, owner])),
     settle: async (sink, settlement) => void (await write('settle', [sink, settlement])),
     redrive: async (query, now) => (await write('redrive', [query, now])) as number,
+    // A dry run only reads: on this thread's connection (the CLI's may be read-only).
+    replay: async (query, now) => {
+      if (!query.dryRun) return (await write('replay', [query, now])) as number;
+      const { count, params } = replaySql(query);
+      return read(() => Number(db.prepare(count).pluck().get(sqliteParams(params))));
+    },
     due: (sink, now, limit, ordered) =>
       read(() => {
         const rows = (ordered ? dueOrdered : dueAny).all(sqliteParams([sink, limit, ...(ordered ? [] : [now])])) as DueRow[];

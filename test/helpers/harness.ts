@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createActivityCounts, type ActivityCounts } from '../../src/activity/activity-counts.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -87,6 +88,7 @@ export interface Harness {
   logger: Logger;
   clock: ReturnType<typeof manualClock>;
   metrics: Metrics;
+  activity: ActivityCounts;
   dataDir: string;
   close(): Promise<void>;
 }
@@ -130,9 +132,11 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
       : undefined;
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   poke = () => relay?.poke();
+  const activity = createActivityCounts(store.access, clock, logger);
   return {
-    app: buildApp({ config, store, logger, clock, metrics, installationId: await store.installationId() }),
-    admin: buildAdminApp({ config, store, logger, metrics, sinks: targets, clock }),
+    app: buildApp({ config, store, logger, clock, metrics, activity, installationId: await store.installationId() }),
+    admin: buildAdminApp({ config, store, logger, metrics, activity, sinks: targets, clock }),
+    activity,
     metrics,
     store,
     config,
@@ -142,6 +146,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
     dataDir: tmp.dir,
     async close() {
       await relay?.stop();
+      await activity.stop();
       await store.close();
       tmp.remove();
     },
