@@ -235,7 +235,7 @@ describe('hostile input (property-based and a corpus)', () => {
         for (const sig of [signHmac(VERIFF_SECRET, bytes), 'bad']) {
           const res = await fetch(`${service.url}${VERIFF}`, {
             method: 'POST',
-            body: bytes,
+            body: new Uint8Array(bytes),
             headers: { 'content-type': 'application/json', 'x-hmac-signature': sig },
           });
           expect(res.status).toBeLessThan(500);

@@ -31,6 +31,12 @@ export interface AdminAuth {
   authenticate: RequestHandler;
   /** Lets the request on when its principal has at least `role`, else 403 (recorded). */
   requireRole(role: Role): RequestHandler;
+  /** The SSO proxy's person when the request comes from AUTH_PROXY_CIDRS with the header; refused (403) when no rule gives a role. */
+  fromProxy(req: Request): Promise<Principal | undefined>;
+  /** Whom a key's SHA-256 names: ADMIN_TOKEN's, or a stored key's (its last use recorded); null for none. */
+  byKeyHash(hash: string): Promise<Principal | null>;
+  /** Answers 401 or 403, recorded in the audit trail and the log. */
+  refuse(req: Request, who: { actor: string; role: Role | null }, status: 401 | 403, reason: string): Promise<never>;
 }
 
 /**
@@ -66,24 +72,24 @@ export function createAdminAuth(deps: { config: Config; access: AccessStore; aud
       : new HttpError(403, 'forbidden', { body: detail.needs === undefined ? {} : { needs: detail.needs } });
   };
 
-  const resolve = async (req: Request): Promise<Principal> => {
-    if (proxy && fromProxy(req.socket.remoteAddress)) {
-      const identity = req.headers[proxy.header];
-      if (typeof identity === 'string' && identity.trim() !== '') {
-        const actor = identity.trim();
-        const role = proxyRole(actor);
-        if (role === undefined) return refuse(req, { actor, role: null }, 403, 'no AUTH_PROXY_ROLES rule matches this identity');
-        return { actor, role, via: 'proxy' };
-      }
-    }
-    // From anywhere else the proxy header is ignored: only a key counts.
-    const key = parseBearer(req.headers.authorization);
-    if (key === undefined) return refuse(req, { actor: 'unknown', role: null }, 401, 'no bearer key');
-    if (config.adminToken !== undefined && timingSafeEqualText(key, config.adminToken)) {
+  const adminTokenHash = config.adminToken === undefined ? undefined : hashAccessKey(config.adminToken);
+
+  const proxied = async (req: Request): Promise<Principal | undefined> => {
+    if (!proxy || !fromProxy(req.socket.remoteAddress)) return undefined;
+    const identity = req.headers[proxy.header];
+    if (typeof identity !== 'string' || identity.trim() === '') return undefined;
+    const actor = identity.trim();
+    const role = proxyRole(actor);
+    if (role === undefined) return refuse(req, { actor, role: null }, 403, 'no AUTH_PROXY_ROLES rule matches this identity');
+    return { actor, role, via: 'proxy' };
+  };
+
+  const byKeyHash = async (hash: string): Promise<Principal | null> => {
+    if (adminTokenHash !== undefined && timingSafeEqualText(hash, adminTokenHash)) {
       return { actor: 'admin-token', role: 'admin', via: 'admin-token' };
     }
-    const found = await access.keyByHash(hashAccessKey(key));
-    if (!found) return refuse(req, { actor: 'unknown', role: null }, 401, 'unknown or revoked key');
+    const found = await access.keyByHash(hash);
+    if (!found) return null;
     const now = clock.now();
     if (found.lastUsedAt === null || now - Date.parse(found.lastUsedAt) >= TOUCH_EVERY_MS) {
       access
@@ -95,7 +101,19 @@ export function createAdminAuth(deps: { config: Config; access: AccessStore; aud
     return { actor: found.name, role: found.role, via: 'key' };
   };
 
+  const resolve = async (req: Request): Promise<Principal> => {
+    const person = await proxied(req);
+    if (person) return person;
+    // From anywhere else the proxy header is ignored: only a key counts.
+    const key = parseBearer(req.headers.authorization);
+    if (key === undefined) return refuse(req, { actor: 'unknown', role: null }, 401, 'no bearer key');
+    return (await byKeyHash(hashAccessKey(key))) ?? refuse(req, { actor: 'unknown', role: null }, 401, 'unknown or revoked key');
+  };
+
   return {
+    fromProxy: proxied,
+    byKeyHash,
+    refuse: (req, who, status, reason) => refuse(req, who, status, reason),
     authenticate: async (req: Request, res: Response, next: NextFunction) => {
       res.locals.principal = await resolve(req);
       next();

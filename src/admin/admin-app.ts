@@ -19,12 +19,18 @@ import type { EventStore, QuarantineItem, Subject } from '../store/event-store.j
 import { subjectActions } from '../privacy/subjects.js';
 import { sinksReport } from '../forward/sinks-report.js';
 import { systemClock, type Clock } from '../clock.js';
+import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
+import { createReplay } from '../forward/replay.js';
+import { consoleRouter, PUBLIC_DIR, SECURITY_HEADERS } from '../console/console-app.js';
+import type { ActivityCounts } from '../activity/activity-counts.js';
 
 export interface AdminDeps {
   config: Config;
   store: EventStore;
   logger: Logger;
   metrics: Metrics;
+  /** This process's delivery counts: flushed before the Activity chart is read. */
+  activity: ActivityCounts;
   /** The configured sinks, for /sinks. */
   sinks?: { name: string; describe: string }[];
   clock?: Clock;
@@ -90,13 +96,12 @@ const reasonField = z
   .trim()
   .min(1, 'required: why (a ticket number or a sentence)')
   .max(500);
-const untilField = z
-  .string({ error: 'required: an ISO 8601 date or date-time' })
-  .refine(
-    (t) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(t) && !Number.isNaN(Date.parse(t)),
-    'must be an ISO 8601 date or date-time',
-  )
-  .transform((t) => new Date(Date.parse(t)).toISOString());
+/** An ISO 8601 date or date-time, as the instant it names. */
+const instant = z
+  .string()
+  .refine((t) => isoInstant(t) !== null, ISO_INSTANT_RULE)
+  .transform((t) => isoInstant(t)!);
+const untilField = z.string({ error: 'required: an ISO 8601 date or date-time' }).pipe(instant);
 const blockBody = z.strictObject({ ...subjectFields, until: untilField, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
 const unblockBody = z.strictObject({ ...subjectFields, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
 const eraseBody = z
@@ -109,6 +114,14 @@ const eraseBody = z
 const exportQuery = z.strictObject({ ...subjectFields, reason: reasonField }).refine(oneSubject, SUBJECT_RULE);
 const subjectOf = (b: { reference?: string | undefined; sessionId?: string | undefined }): Subject =>
   b.reference !== undefined ? { kind: 'reference', id: b.reference } : { kind: 'session', id: b.sessionId! };
+
+const replayBody = z.strictObject({
+  sink: identifier,
+  since: instant.optional(),
+  until: instant.optional(),
+  type: identifier.optional(),
+  dryRun: z.boolean().optional(),
+});
 
 const newKeyBody = z.strictObject({
   name: z.string().regex(KEY_NAME, KEY_NAME_RULE),
@@ -150,7 +163,7 @@ const withheldQuarantine = ({ rawBody: _bytes, rawBodyEncoding: _encoding, ...me
  * README's "People, roles and the audit trail" the read API, redrive, keys and the audit trail,
  * each route behind the role its table gives.
  */
-export function buildAdminApp({ config, store, logger, metrics, sinks = [], clock = systemClock }: AdminDeps): Express {
+export function buildAdminApp({ config, store, logger, metrics, activity, sinks = [], clock = systemClock }: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -163,7 +176,18 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
   });
 
   const audit = createAuditTrail(store.access, logger, clock);
-  const { authenticate, requireRole } = createAdminAuth({ config, access: store.access, audit, logger, clock });
+  const auth = createAdminAuth({ config, access: store.access, audit, logger, clock });
+  const { authenticate, requireRole } = auth;
+
+  // The console (pages for people) at /console; its icon where browsers ask for it.
+  app.use('/console', consoleRouter({ config, store, logger, clock, auth, audit, activity, sinks }));
+  app.get('/', (_req, res) => res.set(SECURITY_HEADERS).redirect(302, '/console/'));
+  app.get('/favicon.ico', (_req, res) => {
+    res
+      .set({ ...SECURITY_HEADERS, 'cache-control': 'public, max-age=86400' })
+      .type('image/svg+xml')
+      .sendFile('favicon.svg', { root: PUBLIC_DIR });
+  });
   const viewer = [authenticate, requireRole('viewer')];
   const json = express.json({ limit: '16kb' });
 
@@ -263,6 +287,13 @@ export function buildAdminApp({ config, store, logger, metrics, sinks = [], cloc
       detail: { sink: body.sink ?? null, count },
     });
     res.json({ redriven: count });
+  });
+
+  const replay = createReplay({ store, audit, config, clock });
+  app.post('/sinks/replay', authenticate, requireRole('operator'), json, async (req, res) => {
+    const body = parseBody(replayBody, req);
+    const count = await replay(res.locals.principal, body);
+    res.json(body.dryRun ? { wouldReplay: count } : { replayed: count });
   });
 
   const admin = [authenticate, requireRole('admin')];
