@@ -57,6 +57,11 @@ try {
   rmSync(path.join(app, 'package-lock.json'));
   rmSync(path.join(app, '.npmrc'));
   cpSync(path.join(root, 'dist'), path.join(app, 'dist'), { recursive: true });
+  // What the runtime stage copies from the build context itself (COPY without --from).
+  for (const copy of runtime.instructions.filter((i) => i.keyword === 'COPY' && !i.args.includes('--from'))) {
+    const [from, to] = copy.args.split(/\s+/);
+    cpSync(path.join(root, from), path.join(app, to), { recursive: true });
+  }
 
   const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
   const leftovers = Object.keys(pkg.devDependencies ?? {}).filter((d) => existsSync(path.join(app, 'node_modules', d)));
@@ -123,6 +128,10 @@ try {
   const owner = statSync(path.join(data, 'events.sqlite3')).uid;
   if (owner !== UID) fail(`database file owned by uid ${owner}`);
   step(`signed webhook → 200; ${path.join('DATA_DIR', 'events.sqlite3')} written by uid ${owner}`);
+  const css = await fetch(`http://127.0.0.1:${adminPort}/console/assets/console.css`);
+  const signIn = await fetch(`http://127.0.0.1:${adminPort}/console/sign-in`);
+  if (css.status !== 200 || signIn.status !== 200) fail(`console: stylesheet ${css.status}, sign-in page ${signIn.status}`);
+  step('console: sign-in page and stylesheet served on ADMIN_PORT');
 
   child.kill('SIGTERM');
   const { code, signal } = await Promise.race([exited, new Promise((r) => setTimeout(() => r({ code: 'timeout' }), 15_000))]);

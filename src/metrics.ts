@@ -17,6 +17,8 @@ export interface Metrics {
   forwardFailed(sink: string): void;
   /** The outbox's figures (pending, parked, lag per sink), read when scraped. */
   watchSinks(report: () => Promise<SinkReport[]>): void;
+  /** Whether the store accepts writes (the readiness check's answer), read when scraped. */
+  watchStore(check: () => Promise<{ ok: boolean }>): void;
 }
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -142,8 +144,20 @@ export function createMetrics(backend: 'sqlite' | 'postgres'): Metrics {
     'Age of the oldest event waiting for a sink; 0 when none waits.',
     (s) => s.oldestPendingAgeSeconds,
   );
+  let storeCheck: (() => Promise<{ ok: boolean }>) | undefined;
+  new Gauge({
+    name: 'ine_webhooks_store_ready',
+    help: 'Whether the store accepts writes (1) or not (0), as /readyz says.',
+    registers: [registry],
+    async collect() {
+      if (storeCheck) this.set((await storeCheck().catch(() => ({ ok: false }))).ok ? 1 : 0);
+    },
+  });
   return {
     registry,
+    watchStore(check) {
+      storeCheck = check;
+    },
     connectionDropped: () => dropped.inc(),
     connectionEvicted: () => evicted.inc(),
     forwardDelivered: (sink) => forwarded.inc({ sink }),

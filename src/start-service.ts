@@ -69,6 +69,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
   });
   const targets = outboxTargets(config, clock, store);
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
+  metrics.watchStore(() => store.check());
   const activity = createActivityCounts(store.access, clock, logger);
   const app = buildApp({ config, store, logger, clock, metrics, activity, installationId: await store.installationId() });
   const admin = buildAdminApp({ config, store, logger, metrics, activity, sinks: targets, clock });

@@ -167,6 +167,9 @@ export function buildAdminApp({ config, store, logger, metrics, activity, sinks 
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind TRUST_PROXY's TLS proxy a request is HTTPS (the console's cookie is Secure then). The
+  // SSO proxy's own check reads the socket's address, never a forwarded one.
+  app.set('trust proxy', config.trustProxy);
   app.use(requestId);
 
   // Prometheus scrapes without credentials: the admin port is private, and metrics carry no data.

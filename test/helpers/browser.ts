@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 /** Debian's Chromium (TOOLCHAIN.md): `.ci/run` installs it when missing. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumMissing = !existsSync(CHROMIUM);
+// In CI (.ci/run installs it) a missing browser is a failure, never a quiet skip.
+if (chromiumMissing && process.env.REQUIRE_BROWSER === '1') throw new Error(`no Chromium at ${CHROMIUM}; REQUIRE_BROWSER=1`);
 
 /** Where the console's screenshots go (a test artifact, git-ignored); the README's one goes to docs/. */
 export const SCREENSHOTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts', 'console');

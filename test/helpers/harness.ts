@@ -131,6 +131,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
         })
       : undefined;
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
+  metrics.watchStore(() => store.check());
   poke = () => relay?.poke();
   const activity = createActivityCounts(store.access, clock, logger);
   return {
