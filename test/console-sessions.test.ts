@@ -8,6 +8,8 @@ import { createAuditTrail } from '../src/access/audit-trail.js';
 import { FULL_ENV, type Harness } from './helpers/harness.js';
 import { HARNESS_BACKENDS } from './helpers/harness-backends.js';
 import { newEvent } from './helpers/store-contract.js';
+import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
+import { incodePayload, veriffPayload } from './helpers/fixtures.js';
 
 const FORWARD_ENV = {
   ...FULL_ENV,
@@ -144,6 +146,73 @@ for (const backend of HARNESS_BACKENDS) {
       const records = (await h.store.access.listAudit({ limit: 10 })).items.filter((r) => r.action === 'replay');
       expect(records.map((r) => r.detail?.count)).toEqual([1, 4]);
       expect(h.logs.lines.filter((l) => (l.audit as { action?: string } | undefined)?.action === 'replay')).toHaveLength(2);
+    });
+
+    it('every page answers its role in both languages; subject actions ask for a reason, block, unblock, export; errors are pages', async () => {
+      ({ h, drop } = await backend.open(FORWARD_ENV));
+      await sendVeriff(h, veriffPayload({ sessionId: 'sess-pages', vendorData: 'cust-pages' })).expect(200);
+      await sendIncode(h, incodePayload({ InterviewId: 'interview-pages', externalId: 'cust-pages' })).expect(200);
+      await sendVeriff(h, '{"broken": ').expect(400);
+      const b = browser(h);
+      await b.signIn(await addKey(h, 'adm', 'admin'));
+      const get = (path: string) => b.agent.get(path);
+      const search = await get('/console/?q=cust-pages');
+      expect(search.text).toContain('2 sessions');
+      expect(search.text).toContain('href="/console/session/sess-pages"');
+      expect((await get('/console/?q=interview-pages')).text).toContain('1 session');
+      expect((await get('/console/?q=nothing-here')).text).toContain('Nothing is stored under “nothing-here”.');
+      const session = await get('/console/session/interview-pages');
+      expect(session.text).toContain('<h1>Session interview-pages</h1>');
+      expect(session.text).toContain('FINISHED');
+      expect((await get('/console/session/nope')).status).toBe(404);
+      expect((await get('/console/quarantine')).text).toContain('invalid_json');
+      expect((await get('/console/activity?vendor=veriff')).text).toContain('<h1>Activity</h1>');
+      expect((await get('/console/audit?actor=adm')).text).toContain('read_payload');
+      expect((await get('/console/sinks')).text).toContain('Replay: http');
+      expect((await get('/console/nowhere')).status).toBe(404);
+      const es = await get('/console/sinks?lang=es-MX');
+      expect(es.status).toBe(303);
+      expect((await get('/console/sinks')).text).toContain('<h1>Destinos</h1>');
+      await get('/console/sinks?lang=en');
+
+      const subjectPage = await get('/console/subject?kind=reference&id=cust-pages');
+      expect(subjectPage.text).toContain('2 event(s) stored, 0 erased, 0 blocked.');
+      expect((await get('/console/subject?kind=reference&id=unknown-ref')).text).toContain('Nothing is stored for this subject.');
+      const csrf = await b.token('/console/subject');
+      const post = (action: string, fields: Record<string, string>) =>
+        b.agent
+          .post(`/console/subject/${action}`)
+          .type('form')
+          .send({ _csrf: csrf, kind: 'reference', id: 'cust-pages', ...fields });
+      const noReason = await post('block', { until: '2030-01-01' });
+      expect(noReason.status).toBe(400);
+      expect(noReason.text).toContain('reason: required');
+      expect((await post('block', { until: '2020-01-01', 'reason-block': 'TICKET-1' })).text).toContain('must be a date in the future');
+      expect((await post('block', { until: '2030-01-01', 'reason-block': 'TICKET-1' })).text).toContain('Blocked: 2 event(s).');
+      expect((await get('/console/session/sess-pages')).text).toContain('Blocked: kept, shown to no one');
+      expect((await post('export', { 'reason-export': 'TICKET-2' })).text).toContain(
+        'The subject is blocked: unblock it before exporting.',
+      );
+      expect((await post('unblock', { 'reason-unblock': 'TICKET-3' })).text).toContain('Unblocked: 2 event(s).');
+      const exported = await post('export', { 'reason-export': 'TICKET-4' });
+      expect(exported.headers['content-disposition']).toContain('subject-export.json');
+      expect(JSON.parse(exported.text)).toMatchObject({ subject: { reference: 'cust-pages' } });
+      const trail = (await h.store.access.listAudit({ actor: 'adm', limit: 100 })).items.map((r) => [r.action, r.reason]);
+      expect(trail).toEqual(
+        expect.arrayContaining([
+          ['block', 'TICKET-1'],
+          ['unblock', 'TICKET-3'],
+          ['export', 'TICKET-4'],
+        ]),
+      );
+
+      const replayCsrf = await b.token('/console/sinks');
+      const confirm = await b.agent
+        .post('/console/sinks/replay')
+        .type('form')
+        .send({ _csrf: replayCsrf, sink: 'http', 'since-http': 'yesterday' });
+      expect(confirm.status).toBe(400);
+      expect(confirm.text).toContain('since: must be a date and time');
     });
 
     it('activity counts of two replicas add up in the store, per hour, vendor and outcome', async () => {

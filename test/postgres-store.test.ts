@@ -48,6 +48,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
         { version: 6, name: 'access keys and the audit trail' },
         { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
         { version: 8, name: 'an id of this installation' },
+        { version: 9, name: 'console sign-ins and delivery activity' },
       ]);
       await c.end();
       await Promise.all(stores.map((st) => st.close()));
@@ -80,7 +81,7 @@ describe.skipIf(!postgresAvailable)('PostgreSQL specifics', () => {
     const s = await createSchema();
     try {
       await expect(open(s.url, { migrate: false })).rejects.toThrow(
-        /schema is at version 0, this build needs 8: run "ine-webhooks migrate"/,
+        /schema is at version 0, this build needs 9: run "ine-webhooks migrate"/,
       );
     } finally {
       await s.drop();

@@ -31,9 +31,9 @@ describe.skipIf(!postgresAvailable)('two replicas sharing one PostgreSQL', () =>
       });
     const first = run();
     expect(first.status).toBe(0);
-    expect(first.stdout.trim()).toBe('postgres: applied 1, 2, 3, 4, 5, 6, 7, 8; schema at version 8');
+    expect(first.stdout.trim()).toBe('postgres: applied 1, 2, 3, 4, 5, 6, 7, 8, 9; schema at version 9');
     const second = run();
-    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 8');
+    expect(second.stdout.trim()).toBe('postgres: schema up to date at version 9');
   });
 
   it('stores concurrent duplicate deliveries sent to both replicas exactly once each, with exact counts', async () => {

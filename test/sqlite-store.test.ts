@@ -33,6 +33,7 @@ describe('SQLite specifics', () => {
       { version: 6, name: 'access keys and the audit trail' },
       { version: 7, name: 'personal data: sealed bodies, erasure, blocking' },
       { version: 8, name: 'an id of this installation' },
+      { version: 9, name: 'console sign-ins and delivery activity' },
     ]);
     db.close();
     await store.close();
@@ -94,7 +95,7 @@ describe('SQLite specifics', () => {
     const db = new Database(path.join(dir, SQLITE_FILE));
     db.exec('DELETE FROM schema_migrations');
     db.close();
-    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 8: start the service once/);
+    await expect(openSqliteReader(dir)).rejects.toThrow(/schema version 0, this build reads 9: start the service once/);
     rmSync(dir, { recursive: true, force: true });
   });
 
