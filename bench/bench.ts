@@ -1,22 +1,26 @@
 /**
- * npm run bench: the real service (node dist/main.js, embedded SQLite, full durability) against a
- * bare Express 5 endpoint on this machine, interleaved rounds, autocannon, unique correctly
- * signed deliveries. Prints req/s, latency, errors, ratios, memory and start-up time, then checks
- * that every acknowledged delivery is in the store. See BENCHMARKS.md.
+ * npm run bench: the real service (node dist/main.js, embedded SQLite, full durability, log level
+ * info) against three anchors on this machine, each in its own process, interleaved in rounds:
+ * (L) the limit (bench/bare-server.ts: the project's own verifier and classifier, nothing
+ * stored), (I) the idiomatic route and (U) what a team would write instead
+ * (bench/idiomatic-server.ts, without and with a synchronous SQLite insert). Autocannon, unique
+ * correctly signed deliveries. Prints req/s, latency, errors, the ratios against each anchor, CPU
+ * per event by thread, memory and start-up time, whether the targets hold, then checks that every
+ * acknowledged delivery is in the store. See BENCHMARKS.md.
  *
  * Options: --rounds N (3) --duration S (8) --connections N (50) --sizes 0,100000,1000000
  *          --quick (one size 0, 2 rounds of 3 s) --postgres (also DATABASE_URL, size 0)
  *          --sink (also, on an empty log: forwarding to an HTTP sink that is up, and to one that is
  *          down; intake compared with no sink, and how long the outbox takes to drain)
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { openSqliteReader, SQLITE_FILE } from '../src/store/sqlite-store.js';
-import { fmt, freePort, load, median, rssMb, SERVICE_READY, serviceEnv, startArgs, startServer, type Run } from './load.js';
+import { cpuTicks, fmt, freePort, load, median, rssMb, SERVICE_READY, serviceEnv, startArgs, startServer, type Run } from './load.js';
 import { prefill } from './prefill.js';
 
 /** The service is started exactly as `npm start` starts it: the node arguments of that script. */
@@ -43,16 +47,48 @@ interface SizeResult {
   label: string;
   startupMs: number;
   rps: number[];
-  ratios: number[];
-  p99ratios: number[];
-  bareP99: number;
-  serviceP99: number;
+  /** The service's throughput over each anchor's, per round. */
+  ratios: Record<'L' | 'I' | 'U', number[]>;
+  /** The service's p99 over (U)'s, per round. */
+  p99ratioU: number[];
+  p99: Record<'service' | 'L' | 'I' | 'U', number[]>;
+  /** CPU per event by thread (µs), per round. */
+  cpu: Record<string, number>[];
   rssMax: number;
   lost: number;
   acked: number;
   /** With a sink: events still in the outbox when the load ended, and how long they took to drain. */
   backlog?: number;
   drainMs?: number | null;
+}
+
+/** CPU clock ticks (10 ms) of each thread of a process, by thread id, with the thread's name. */
+function threadTicks(pid: number): Map<string, { name: string; ticks: number }> {
+  const out = new Map<string, { name: string; ticks: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out.set(tid, { name: tid === String(pid) ? 'event-loop' : name, ticks: cpuTicks(pid, Number(tid)) });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** µs of CPU per event between two readings, summed by thread name. */
+function cpuPerEvent(
+  before: Map<string, { name: string; ticks: number }>,
+  after: Map<string, { name: string; ticks: number }>,
+  events: number,
+): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const [tid, a] of after) {
+    const ticks = a.ticks - (before.get(tid)?.ticks ?? 0);
+    if (ticks > 0) byName[a.name] = (byName[a.name] ?? 0) + (ticks * 10_000) / events;
+  }
+  byName.total = Object.values(byName).reduce((n, v) => n + v, 0);
+  return byName;
 }
 
 /** Forwarding for one case: to an HTTP sink that answers, or to a port where nothing listens. */
@@ -93,14 +129,19 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       env.FORWARD_SECRET = SINK_SECRET;
     }
     const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), SERVICE_READY);
-    const bare = await startServer(
-      ['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())],
-      {},
-      path.join(work, 'bare.log'),
-      /listening (\d+)/,
-    );
+    const anchorDir = mkdtempSync(path.join(tmpdir(), 'ine-bench-u-'));
+    const anchors = {
+      L: await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'L.log'), /listening (\d+)/),
+      I: await startServer(['--import', 'tsx', 'bench/idiomatic-server.ts', String(await freePort())], {}, path.join(work, 'I.log'), /listening (\d+)/),
+      U: await startServer(
+        ['--import', 'tsx', 'bench/idiomatic-server.ts', String(await freePort()), '--store', anchorDir],
+        {},
+        path.join(work, 'U.log'),
+        /listening (\d+)/,
+      ),
+    };
     console.log(`  service started in ${service.startupMs.toFixed(0)} ms`);
-    await load(bare.url, 2, connections);
+    for (const anchor of Object.values(anchors)) await load(anchor.url, 2, connections);
     const warm = await load(service.url, 2, connections);
     const acked = [...warm.acked];
 
@@ -108,47 +149,50 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       label,
       startupMs: service.startupMs,
       rps: [],
-      ratios: [],
-      p99ratios: [],
-      bareP99: 0,
-      serviceP99: 0,
+      ratios: { L: [], I: [], U: [] },
+      p99ratioU: [],
+      p99: { service: [], L: [], I: [], U: [] },
+      cpu: [],
       rssMax: 0,
       lost: 0,
       acked: 0,
     };
-    const bareP99s: number[] = [];
-    const serviceP99s: number[] = [];
     console.log(
-      `  ${'round'.padEnd(6)} ${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(8)} ${'rss MB'.padStart(8)}   ratio (service/bare)`,
+      `  ${'round'.padEnd(6)} ${'target'.padEnd(8)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'errors'.padStart(8)} ${'rss MB'.padStart(8)}`,
     );
+    const names = ['service', 'L', 'I', 'U'] as const;
     for (let r = 1; r <= rounds; r += 1) {
-      const order = r % 2 ? (['bare', 'service'] as const) : (['service', 'bare'] as const);
-      const runs: Record<string, Run> = {};
+      // Each round starts with another target, so no target always follows the same one.
+      const order = names.map((_, i) => names[(i + r - 1) % names.length]!);
+      const runs = {} as Record<(typeof names)[number], Run>;
       for (const target of order) {
         let rssPeak = 0;
-        const sampler = target === 'service' ? setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(service.child.pid!))), 200) : undefined;
-        runs[target] = await load(target === 'bare' ? bare.url : service.url, duration, connections);
+        const pid = service.child.pid!;
+        const sampler = target === 'service' ? setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid))), 200) : undefined;
+        const before = target === 'service' ? threadTicks(pid) : undefined;
+        runs[target] = await load(target === 'service' ? service.url : anchors[target].url, duration, connections);
         clearInterval(sampler);
         if (target === 'service') {
           out.rssMax = Math.max(out.rssMax, rssPeak);
-          acked.push(...runs.service!.acked);
+          acked.push(...runs.service.acked);
+          out.cpu.push(cpuPerEvent(before!, threadTicks(pid), runs.service.rps * duration));
         }
-        const x = runs[target]!;
+        const x = runs[target];
         console.log(
           `  ${String(r).padEnd(6)} ${target.padEnd(8)} ${fmt(x.rps)} ${fmt(x.p50, 1)} ${fmt(x.p99, 1)} ${fmt(x.max, 1)} ${fmt(x.errors)} ${target === 'service' ? fmt(rssPeak, 0) : ''.padStart(8)}`,
         );
       }
-      const ratio = runs.service!.rps / runs.bare!.rps;
-      const p99ratio = runs.service!.p99 / Math.max(runs.bare!.p99, 1);
-      out.rps.push(runs.service!.rps);
-      out.ratios.push(ratio);
-      out.p99ratios.push(p99ratio);
-      bareP99s.push(runs.bare!.p99);
-      serviceP99s.push(runs.service!.p99);
-      console.log(`  ${''.padEnd(6)} ${''.padEnd(8)} throughput ${ratio.toFixed(2)}x, p99 ${p99ratio.toFixed(2)}x`);
+      out.rps.push(runs.service.rps);
+      for (const a of ['L', 'I', 'U'] as const) out.ratios[a].push(runs.service.rps / runs[a].rps);
+      out.p99ratioU.push(runs.service.p99 / Math.max(runs.U.p99, 1));
+      for (const n of names) out.p99[n].push(runs[n].p99);
+      console.log(
+        `  ${''.padEnd(6)} ${''.padEnd(8)} throughput ${(['L', 'I', 'U'] as const).map((a) => `${(runs.service.rps / runs[a].rps).toFixed(2)}x (${a})`).join(', ')}; p99 ${(runs.service.p99 / Math.max(runs.U.p99, 1)).toFixed(2)}x (U)`,
+      );
     }
-    out.bareP99 = median(bareP99s);
-    out.serviceP99 = median(serviceP99s);
+    for (const anchor of Object.values(anchors)) anchor.child.kill('SIGTERM');
+    await Promise.all(Object.values(anchors).map((a) => a.exited));
+    rmSync(anchorDir, { recursive: true, force: true });
     if (sink) {
       out.backlog = outboxBacklog(work);
       out.drainMs = null;
@@ -165,9 +209,7 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
     }
 
     service.child.kill('SIGTERM');
-    bare.child.kill('SIGTERM');
     const code = await service.exited;
-    await bare.exited;
     if (code !== 0) throw new Error(`service exited ${code} on SIGTERM`);
 
     // A benchmark that loses data is not a result: every acknowledged delivery must be stored.
@@ -233,30 +275,48 @@ if (opt.postgres) {
   }
 }
 
-console.log('\nSummary (medians over rounds; ratios against the bare endpoint measured in the same round)');
+console.log('\nSummary (medians over rounds; ratios against the anchors measured in the same round)');
+console.log('  (L) the limit: the project’s own verifier and classifier, nothing stored; (I) idiomatic Express + zod, nothing stored;');
+console.log('  (U) (I) plus one synchronous SQLite INSERT per request (WAL, synchronous=FULL), answering after the commit');
 console.log(
-  `  ${'case'.padEnd(28)} ${'req/s'.padStart(8)} ${'thru'.padStart(6)} ${'p99 ms'.padStart(8)} ${'bare p99'.padStart(9)} ${'p99'.padStart(6)} ${'rss MB'.padStart(7)} ${'start ms'.padStart(9)} ${'lost'.padStart(5)}`,
+  `  ${'case'.padEnd(28)} ${'req/s'.padStart(8)} ${'vs L'.padStart(6)} ${'vs I'.padStart(6)} ${'vs U'.padStart(6)} ${'p99 ms'.padStart(8)} ${'U p99'.padStart(7)} ${'p99/U'.padStart(6)} ${'rss MB'.padStart(7)} ${'start ms'.padStart(9)} ${'lost'.padStart(5)}`,
 );
+const x = (n: number) => `${n.toFixed(2)}x`.padStart(6);
 for (const r of results) {
   console.log(
-    `  ${r.label.padEnd(28)} ${fmt(median(r.rps))} ${(median(r.ratios).toFixed(2) + 'x').padStart(6)} ${fmt(r.serviceP99, 1)} ${r.bareP99.toFixed(1).padStart(9)} ${(median(r.p99ratios).toFixed(2) + 'x').padStart(6)} ${r.rssMax.toFixed(0).padStart(7)} ${r.startupMs.toFixed(0).padStart(9)} ${String(r.lost).padStart(5)}`,
+    `  ${r.label.padEnd(28)} ${fmt(median(r.rps))} ${x(median(r.ratios.L))} ${x(median(r.ratios.I))} ${x(median(r.ratios.U))} ${fmt(median(r.p99.service), 1)} ${median(r.p99.U).toFixed(1).padStart(7)} ${x(median(r.p99ratioU))} ${r.rssMax.toFixed(0).padStart(7)} ${r.startupMs.toFixed(0).padStart(9)} ${String(r.lost).padStart(5)}`,
   );
+}
+console.log('\nCPU per stored event, by thread (µs, medians over rounds; threads grouped by name)');
+for (const r of results) {
+  const threads = [...new Set(r.cpu.flatMap((c) => Object.keys(c)))].sort();
+  console.log(`  ${r.label.padEnd(28)} ${threads.map((t) => `${t} ${median(r.cpu.map((c) => c[t] ?? 0)).toFixed(0)}`).join(', ')}`);
 }
 const base = results[0]!;
+const targets: [string, boolean][] = [
+  [`throughput at least 3x (U): ${median(base.ratios.U).toFixed(2)}x`, median(base.ratios.U) >= 3],
+  [`p99 at most 0.5x (U): ${median(base.p99ratioU).toFixed(2)}x`, median(base.p99ratioU) <= 0.5],
+  [`throughput at least 0.9x (I): ${median(base.ratios.I).toFixed(2)}x`, median(base.ratios.I) >= 0.9],
+  [`throughput at least 0.5x (L): ${median(base.ratios.L).toFixed(2)}x`, median(base.ratios.L) >= 0.5],
+];
 // Growth compares SQLite with a larger log against SQLite empty (PostgreSQL is a different store).
-for (const r of results.slice(1).filter((x) => x.label.startsWith('sqlite') && !x.label.includes('sink'))) {
+for (const r of results.slice(1).filter((y) => y.label.startsWith('sqlite') && !y.label.includes('sink'))) {
+  const growth = median(r.ratios.L) / median(base.ratios.L);
   console.log(
-    `  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty, p99 ${(r.serviceP99 / base.serviceP99).toFixed(2)}x of empty`,
+    `  growth ${r.label}: throughput ${(median(r.rps) / median(base.rps)).toFixed(2)}x of empty (${growth.toFixed(2)}x, each against (L) of its own rounds), p99 ${(median(r.p99.service) / median(base.p99.service)).toFixed(2)}x of empty`,
   );
+  targets.push([`${r.label}: at least 0.85x of the empty log (against (L)): ${growth.toFixed(2)}x`, growth >= 0.85]);
 }
-// Forwarding against no forwarding, each normalised by the bare endpoint measured in its own rounds.
+// Forwarding against no forwarding, each normalised by (L) measured in its own rounds.
 const noSink = results.find((r) => r.label === 'sqlite, 0 stored');
-for (const r of results.filter((x) => x.label.includes('sink'))) {
+for (const r of results.filter((y) => y.label.includes('sink'))) {
   if (!noSink) break;
   console.log(
-    `  ${r.label}: intake throughput ${(median(r.ratios) / median(noSink.ratios)).toFixed(2)}x of no sink, p99 ${(median(r.p99ratios) / median(noSink.p99ratios)).toFixed(2)}x of no sink`,
+    `  ${r.label}: intake throughput ${(median(r.ratios.L) / median(noSink.ratios.L)).toFixed(2)}x of no sink, p99 ${(median(r.p99.service) / median(noSink.p99.service)).toFixed(2)}x of no sink`,
   );
 }
+console.log(`\nTargets (${base.label}):`);
+for (const [text, met] of targets) console.log(`  ${met ? 'met    ' : 'NOT MET'} ${text}`);
 const lost = results.reduce((n, r) => n + r.lost, 0);
 if (lost > 0) {
   console.error(`FAILED: ${lost} acknowledged deliveries are not in the store or not found by session`);

@@ -33,12 +33,19 @@ export interface StreamMessage {
   event: { id: string; seq: string; provider: string; type: string; sessionId: string | null; payload: unknown };
 }
 
-/** Every message in a stream, in stream order, read message by message (a consumer's view of it). */
+/**
+ * Every message in a stream, in stream order, read message by message (a consumer's view of it);
+ * none while the stream does not exist yet (the service creates it with its first publish).
+ */
 export async function readStream(stream: string): Promise<StreamMessage[]> {
   const nc = await connect({ servers: NATS_URL, timeout: 2000 });
   try {
     const jsm = await jetstreamManager(nc);
-    const info = await jsm.streams.info(stream);
+    const info = await jsm.streams.info(stream).catch((error: unknown) => {
+      if ((error as Error).name === 'StreamNotFoundError') return undefined;
+      throw error;
+    });
+    if (!info) return [];
     const messages: StreamMessage[] = [];
     for (let seq = info.state.first_seq; seq <= info.state.last_seq && info.state.messages > 0; seq++) {
       const m = await jsm.streams.getMessage(stream, { seq });
