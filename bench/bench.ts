@@ -54,6 +54,8 @@ interface SizeResult {
   p99: Record<'service' | 'L' | 'I' | 'U', number[]>;
   /** CPU per event by thread (µs), per round. */
   cpu: Record<string, number>[];
+  /** CPU per request of each target's whole process (µs), per round. */
+  processCpu: Record<'service' | 'L' | 'I' | 'U', number[]>;
   rssMax: number;
   lost: number;
   acked: number;
@@ -131,8 +133,18 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
     const service = await startServer(START_ARGS, env, path.join(work, 'service.log'), SERVICE_READY);
     const anchorDir = mkdtempSync(path.join(tmpdir(), 'ine-bench-u-'));
     const anchors = {
-      L: await startServer(['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())], {}, path.join(work, 'L.log'), /listening (\d+)/),
-      I: await startServer(['--import', 'tsx', 'bench/idiomatic-server.ts', String(await freePort())], {}, path.join(work, 'I.log'), /listening (\d+)/),
+      L: await startServer(
+        ['--import', 'tsx', 'bench/bare-server.ts', String(await freePort())],
+        {},
+        path.join(work, 'L.log'),
+        /listening (\d+)/,
+      ),
+      I: await startServer(
+        ['--import', 'tsx', 'bench/idiomatic-server.ts', String(await freePort())],
+        {},
+        path.join(work, 'I.log'),
+        /listening (\d+)/,
+      ),
       U: await startServer(
         ['--import', 'tsx', 'bench/idiomatic-server.ts', String(await freePort()), '--store', anchorDir],
         {},
@@ -153,6 +165,7 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
       p99ratioU: [],
       p99: { service: [], L: [], I: [], U: [] },
       cpu: [],
+      processCpu: { service: [], L: [], I: [], U: [] },
       rssMax: 0,
       lost: 0,
       acked: 0,
@@ -170,7 +183,10 @@ async function benchOne(label: string, size: number, backend: { databaseUrl?: st
         const pid = service.child.pid!;
         const sampler = target === 'service' ? setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(pid))), 200) : undefined;
         const before = target === 'service' ? threadTicks(pid) : undefined;
+        const targetPid = target === 'service' ? pid : anchors[target].child.pid!;
+        const ticks = cpuTicks(targetPid);
         runs[target] = await load(target === 'service' ? service.url : anchors[target].url, duration, connections);
+        out.processCpu[target].push(((cpuTicks(targetPid) - ticks) * 10_000) / (runs[target].rps * duration));
         clearInterval(sampler);
         if (target === 'service') {
           out.rssMax = Math.max(out.rssMax, rssPeak);
@@ -291,6 +307,9 @@ console.log('\nCPU per stored event, by thread (µs, medians over rounds; thread
 for (const r of results) {
   const threads = [...new Set(r.cpu.flatMap((c) => Object.keys(c)))].sort();
   console.log(`  ${r.label.padEnd(28)} ${threads.map((t) => `${t} ${median(r.cpu.map((c) => c[t] ?? 0)).toFixed(0)}`).join(', ')}`);
+  console.log(
+    `  ${''.padEnd(28)} whole process per request: ${(['service', 'L', 'I', 'U'] as const).map((t) => `${t} ${median(r.processCpu[t]).toFixed(0)}`).join(', ')} (the load generator shares the same cores)`,
+  );
 }
 const base = results[0]!;
 const targets: [string, boolean][] = [
