@@ -36,6 +36,22 @@ export default tseslint.config(
       // The files an import leads to are TypeScript: parsed as such to follow their imports.
       'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
     },
-    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      // Data flows one way: the store knows no queue, sink or page; the outbox knows no sink or fetch
+      // (forward/ and fetch/ register their queues with it).
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            {
+              target: './src/store',
+              from: ['./src/outbox', './src/forward', './src/fetch', './src/http', './src/admin', './src/console', './src/cli'],
+            },
+            { target: './src/outbox', from: ['./src/forward', './src/fetch', './src/http', './src/admin', './src/console', './src/cli'] },
+          ],
+        },
+      ],
+    },
   },
 );

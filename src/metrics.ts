@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { VERSION } from './version.js';
 import type { Outcome } from './errors.js';
-import type { SinkReport } from './forward/sinks-report.js';
+import type { SinkReport } from './outbox/sinks-report.js';
 
 export interface Metrics {
   registry: Registry;

@@ -9,9 +9,9 @@ import { createMetrics } from './metrics.js';
 import { createActivityCounts } from './activity/activity-counts.js';
 import type { EventStore } from './store/event-store.js';
 import { openStore } from './store/open-store.js';
-import { outboxRouting, outboxTargets } from './forward/outbox-targets.js';
-import { startRelay } from './forward/relay.js';
-import { sinksReport } from './forward/sinks-report.js';
+import { configuredQueues } from './configured-queues.js';
+import { startRelay } from './outbox/relay.js';
+import { sinksReport } from './outbox/sinks-report.js';
 import { boundConnections } from './http/connection-table.js';
 import { createAuditTrail } from './access/audit-trail.js';
 import { retentionSweep, SWEEP_EVERY_MS } from './privacy/retention-sweep.js';
@@ -58,6 +58,7 @@ function close(server: Server, graceMs: number): Promise<void> {
 /** config → store → apps → listeners; used by main.ts and the demo. */
 export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
   const metrics = createMetrics(config.databaseUrl ? 'postgres' : 'sqlite');
+  const queues = configuredQueues(config, clock);
   let poke = () => {};
   const store = await openStore(config, clock, logger, {
     // A commit may have queued events: the relay looks at once instead of at its next poll.
@@ -65,14 +66,14 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
       metrics.observeCommit(stats);
       poke();
     },
-    routing: outboxRouting(config),
+    routing: queues.routing(),
   });
-  const targets = outboxTargets(config, clock, store);
+  const targets = queues.targets(store);
   metrics.watchSinks(() => sinksReport(store.outbox, targets, clock.now()));
   metrics.watchStore(() => store.check());
   const activity = createActivityCounts(store.access, clock, logger);
   const app = buildApp({ config, store, logger, clock, metrics, activity, installationId: await store.installationId() });
-  const admin = buildAdminApp({ config, store, logger, metrics, activity, sinks: targets, clock });
+  const admin = buildAdminApp({ config, store, logger, metrics, activity, queues, sinks: targets, clock });
 
   // Slow or stalled clients are cut off. Node checks these timeouts every
   // connectionsCheckingInterval (30 s by default), so check at least once a second.
@@ -105,7 +106,7 @@ export async function startService(config: Config, logger: Logger, clock: Clock 
     config,
     clock,
     logger,
-    subjects: subjectActions({ store, audit: createAuditTrail(store.access, logger, clock), clock, config }),
+    subjects: subjectActions({ store, audit: createAuditTrail(store.access, logger, clock), clock, routing: queues.routing() }),
   });
   const sweep = () =>
     sweeper.runOnce().catch((error: unknown) => logger.error({ err: { message: (error as Error).message } }, 'retention sweep failed'));

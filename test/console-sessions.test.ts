@@ -4,6 +4,7 @@ import { generateAccessKey, hashAccessKey } from '../src/access/access-key.js';
 import { activityOutcome, createActivityCounts } from '../src/activity/activity-counts.js';
 import type { Role } from '../src/access/roles.js';
 import { createReplay } from '../src/forward/replay.js';
+import { configuredQueues } from '../src/configured-queues.js';
 import { createAuditTrail } from '../src/access/audit-trail.js';
 import { FULL_ENV, type Harness } from './helpers/harness.js';
 import { HARNESS_BACKENDS } from './helpers/harness-backends.js';
@@ -131,7 +132,7 @@ for (const backend of HARNESS_BACKENDS) {
         { until: '2027-01-01T00:00:00.000Z', reason: 't', at: '2026-11-22T10:00:00.000Z', by: 'test' },
       );
       const audit = createAuditTrail(h.store.access, h.logger, h.clock);
-      const replay = createReplay({ store: h.store, audit, config: h.config, clock: h.clock });
+      const replay = createReplay({ store: h.store, audit, clock: h.clock, sinks: configuredQueues(h.config, h.clock).sinkNames() });
       const admin = { actor: 'op', role: 'operator' as const, via: 'key' as const };
 
       await expect(replay(admin, { sink: 'nats' })).rejects.toMatchObject({ status: 400, code: 'unknown_sink' });

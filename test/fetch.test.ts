@@ -2,9 +2,9 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
-import { outboxTargets } from '../src/forward/outbox-targets.js';
+import { configuredQueues } from '../src/configured-queues.js';
+import { QUEUE_NAMES } from '../src/outbox/queues.js';
 import { eventId } from '../src/providers/event-id.js';
-import { OUTBOX_SINKS } from '../src/store/outbox-sql.js';
 import { incodePayload } from './helpers/fixtures.js';
 import { sendIncode, sendVeriff } from './helpers/send-delivery.js';
 import {
@@ -73,9 +73,11 @@ describe('follow-up fetches: settings', () => {
       }),
     );
     try {
-      const names = outboxTargets(h.config, h.clock, h.store).map((t) => t.name);
+      const queues = configuredQueues(h.config, h.clock);
+      const names = queues.targets(h.store).map((t) => t.name);
       expect(names).toEqual(['http', 'nats', 'incode-score', 'veriff-decision']);
-      expect(OUTBOX_SINKS).toEqual(expect.arrayContaining(names));
+      expect(QUEUE_NAMES).toEqual(expect.arrayContaining(names));
+      expect(queues.sinkNames()).toEqual(['http', 'nats']);
     } finally {
       await h.close();
       await api.close();

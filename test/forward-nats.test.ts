@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { natsSink, natsSubject, shownServers } from '../src/forward/nats-sink.js';
-import type { Target } from '../src/forward/target.js';
+import type { Target } from '../src/outbox/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';
 import { captureLogs, manualClock, tempDir } from './helpers/harness.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startRelay, backoffMs, type Relay } from '../src/forward/relay.js';
+import { startRelay, backoffMs, type Relay } from '../src/outbox/relay.js';
 import { httpSink } from '../src/forward/http-sink.js';
-import { sinksReport } from '../src/forward/sinks-report.js';
-import type { Target } from '../src/forward/target.js';
+import { sinksReport } from '../src/outbox/sinks-report.js';
+import type { Target } from '../src/outbox/target.js';
 import type { EventStore } from '../src/store/event-store.js';
 import { openPostgresStore } from '../src/store/postgres-store.js';
 import { openSqliteStore } from '../src/store/sqlite-store.js';

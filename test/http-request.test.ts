@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { agentFor, DROPPED_ANSWER_MAX_BYTES, httpRequest } from '../src/forward/http-request.js';
+import { agentFor, DROPPED_ANSWER_MAX_BYTES, httpRequest } from '../src/outbox/http-request.js';
 
 describe("a sink's answer is read up to 64 KiB, then the connection is closed", () => {
   it('a 2xx answer without end is delivered at once, and only a little of it is read', async () => {

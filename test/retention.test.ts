@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { configuredQueues } from '../src/configured-queues.js';
 import { randomBytes } from 'node:crypto';
 import { createAuditTrail } from '../src/access/audit-trail.js';
 import { retentionSweep } from '../src/privacy/retention-sweep.js';
@@ -28,7 +29,7 @@ for (const backend of backends) {
         config: h.config,
         clock: h.clock,
         logger: h.logger,
-        subjects: subjectActions({ store: h.store, audit, clock: h.clock, config: h.config }),
+        subjects: subjectActions({ store: h.store, audit, clock: h.clock, routing: configuredQueues(h.config, h.clock).routing() }),
       });
     };
 

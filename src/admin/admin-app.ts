@@ -17,10 +17,11 @@ import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById, sessionsByReference } from '../sessions/session-view.js';
 import type { EventStore, QuarantineItem, Subject } from '../store/event-store.js';
 import { subjectActions } from '../privacy/subjects.js';
-import { sinksReport } from '../forward/sinks-report.js';
+import { sinksReport } from '../outbox/sinks-report.js';
 import { systemClock, type Clock } from '../clock.js';
 import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
 import { createReplay } from '../forward/replay.js';
+import type { QueueRegistry } from '../outbox/queues.js';
 import { consoleRouter, PUBLIC_DIR, SECURITY_HEADERS } from '../console/console-app.js';
 import type { ActivityCounts } from '../activity/activity-counts.js';
 
@@ -31,8 +32,10 @@ export interface AdminDeps {
   metrics: Metrics;
   /** This process's delivery counts: flushed before the Activity chart is read. */
   activity: ActivityCounts;
-  /** The configured sinks, for /sinks. */
-  sinks?: { name: string; describe: string }[];
+  /** The configured queues: their targets (for /sinks), the sinks' names (replay), the routing (erasure notices). */
+  queues: QueueRegistry;
+  /** The targets the relay drains (queues.targets(store), made once). */
+  sinks: { name: string; describe: string }[];
   clock?: Clock;
 }
 
@@ -163,7 +166,7 @@ const withheldQuarantine = ({ rawBody: _bytes, rawBodyEncoding: _encoding, ...me
  * README's "People, roles and the audit trail" the read API, redrive, keys and the audit trail,
  * each route behind the role its table gives.
  */
-export function buildAdminApp({ config, store, logger, metrics, activity, sinks = [], clock = systemClock }: AdminDeps): Express {
+export function buildAdminApp({ config, store, logger, metrics, activity, queues, sinks, clock = systemClock }: AdminDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -183,7 +186,7 @@ export function buildAdminApp({ config, store, logger, metrics, activity, sinks 
   const { authenticate, requireRole } = auth;
 
   // The console (pages for people) at /console; its icon where browsers ask for it.
-  app.use('/console', consoleRouter({ config, store, logger, clock, auth, audit, activity, sinks }));
+  app.use('/console', consoleRouter({ store, logger, clock, auth, audit, activity, queues, sinks }));
   app.get('/', (_req, res) => res.set(SECURITY_HEADERS).redirect(302, '/console/'));
   app.get('/favicon.ico', (_req, res) => {
     res
@@ -292,7 +295,7 @@ export function buildAdminApp({ config, store, logger, metrics, activity, sinks 
     res.json({ redriven: count });
   });
 
-  const replay = createReplay({ store, audit, config, clock });
+  const replay = createReplay({ store, audit, clock, sinks: queues.sinkNames() });
   app.post('/sinks/replay', authenticate, requireRole('operator'), json, async (req, res) => {
     const body = parseBody(replayBody, req);
     const count = await replay(res.locals.principal, body);
@@ -345,7 +348,7 @@ export function buildAdminApp({ config, store, logger, metrics, activity, sinks 
     res.status(204).end();
   });
 
-  const subjects = subjectActions({ store, audit, clock, config });
+  const subjects = subjectActions({ store, audit, clock, routing: queues.routing() });
 
   app.post('/subjects/block', ...admin, json, async (req, res) => {
     const body = parseBody(blockBody, req);

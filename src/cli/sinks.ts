@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { systemClock } from '../clock.js';
-import { outboxTargets } from '../forward/outbox-targets.js';
-import { sinksReport } from '../forward/sinks-report.js';
-import { forwardSinkNames } from '../forward/outbox-targets.js';
+import { configuredQueues } from '../configured-queues.js';
+import { sinksReport } from '../outbox/sinks-report.js';
 import { createReplay } from '../forward/replay.js';
 import { HttpError } from '../errors.js';
 import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
@@ -25,7 +24,7 @@ export async function sinksCommand(ctx: CliContext, argv: string[]): Promise<num
   const store = await openStoreForReading(ctx.config);
   try {
     // Built for their names and descriptions: the command reads their queues, it never sends.
-    const configured = outboxTargets(ctx.config, systemClock, store);
+    const configured = configuredQueues(ctx.config, systemClock).targets(store);
     const [sinks, parked] = await Promise.all([
       sinksReport(store.outbox, configured, systemClock.now()),
       store.outbox.parked({ sink: values.sink, limit }),
@@ -127,12 +126,12 @@ export async function replayCommand(ctx: CliContext, argv: string[]): Promise<nu
     return isoInstant(text) ?? fail(usage(`--${flag} ${ISO_INSTANT_RULE}`));
   };
   const query = { sink: values.sink, since: time('since'), until: time('until'), type: values.type, dryRun: values['dry-run'] };
+  const sinks = configuredQueues(ctx.config, systemClock).sinkNames();
   const store = await openStoreForReading(ctx.config, { sideWrites: !query.dryRun });
   try {
     const { audit, principal } = cliAudit(ctx, store);
-    const count = await createReplay({ store, audit, config: ctx.config, clock: systemClock })(principal, query).catch((error: unknown) => {
+    const count = await createReplay({ store, audit, clock: systemClock, sinks })(principal, query).catch((error: unknown) => {
       if (error instanceof HttpError && error.code === 'unknown_sink') {
-        const sinks = forwardSinkNames(ctx.config);
         throw new CliError(
           `no sink named ${values.sink} is configured (${sinks.length === 0 ? 'none is' : `configured: ${sinks.join(', ')}`})`,
           2,

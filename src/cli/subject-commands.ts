@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import { isoInstant } from '../iso-instant.js';
 import { subjectActions } from '../privacy/subjects.js';
+import { configuredQueues } from '../configured-queues.js';
 import type { Subject } from '../store/event-store.js';
 import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
 
@@ -49,7 +50,7 @@ export async function subjectCommand(action: Action, ctx: CliContext, argv: stri
   const store = await openStoreForReading(ctx.config, { sideWrites: true });
   try {
     const { audit, principal } = cliAudit(ctx, store);
-    const subjects = subjectActions({ store, audit, clock: systemClock, config: ctx.config });
+    const subjects = subjectActions({ store, audit, clock: systemClock, routing: configuredQueues(ctx.config, systemClock).routing() });
     const act = { principal, subject, reason };
     const name = `${subject.kind} ${subject.id}`;
     if (action === 'export') {

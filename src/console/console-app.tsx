@@ -9,11 +9,10 @@ import type { AuditTrail } from '../access/audit-trail.js';
 import { payloadView } from '../access/payload-access.js';
 import { atLeast, type Principal, type Role } from '../access/roles.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
-import { forwardSinkNames } from '../forward/outbox-targets.js';
+import type { QueueRegistry } from '../outbox/queues.js';
 import { createReplay } from '../forward/replay.js';
-import { sinksReport } from '../forward/sinks-report.js';
+import { sinksReport } from '../outbox/sinks-report.js';
 import { errorAnswer } from '../http/error-answer.js';
 import { echo } from '../http/echo.js';
 import { isoInstant } from '../iso-instant.js';
@@ -51,13 +50,14 @@ export const SECURITY_HEADERS = {
 };
 
 export interface ConsoleDeps {
-  config: Config;
   store: EventStore;
   logger: Logger;
   clock: Clock;
   auth: AdminAuth;
   audit: AuditTrail;
   activity: ActivityCounts;
+  /** The configured queues: the sinks' names (replay, each event's place), the routing (erasure notices). */
+  queues: QueueRegistry;
   /** The configured outbox targets (sinks and follow-up fetches), for the Sinks page. */
   sinks: { name: string; describe: string }[];
 }
@@ -69,10 +69,11 @@ export interface ConsoleDeps {
  * one audit record per read for the others); actions are the API's own (redrive, replay, subjects).
  */
 export function consoleRouter(deps: ConsoleDeps): Router {
-  const { config, store, logger, clock, auth, audit, activity } = deps;
+  const { store, logger, clock, auth, audit, activity, queues } = deps;
   const access = createConsoleAuth({ auth, access: store.access, clock, logger });
-  const subjects = subjectActions({ store, audit, clock, config });
-  const replay = createReplay({ store, audit, config, clock });
+  const subjects = subjectActions({ store, audit, clock, routing: queues.routing() });
+  const sinkNames = queues.sinkNames();
+  const replay = createReplay({ store, audit, clock, sinks: sinkNames });
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
   const router = express.Router();
 
@@ -155,7 +156,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       subject: view.sessionId,
       detail: { route: 'console/session', events: view.events.length },
     });
-    const sinkNames = forwardSinkNames(config);
     page(
       res,
       <SessionPage
@@ -187,7 +187,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
         ctx={contextOf(req, res)}
         sinks={report}
         parked={parked.items}
-        replayable={forwardSinkNames(config)}
+        replayable={sinkNames}
         canAct={atLeast(principal.role, 'operator')}
         notice={notice}
       />,

@@ -1,11 +1,11 @@
 import type { Clock } from '../clock.js';
-import { vendorApi, type VendorApi } from '../forward/http-request.js';
-import { DeliveryError, type Target } from '../forward/target.js';
+import { vendorApi, type VendorApi } from '../outbox/http-request.js';
+import { DeliveryError, type Target } from '../outbox/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { incodeScoreSummary } from '../sessions/incode-score-summary.js';
 import type { EventStore } from '../store/event-store.js';
-import { SINK_NAMES } from '../store/outbox-sql.js';
+import { QUEUES } from '../outbox/queues.js';
 
 export interface IncodeScoreOptions {
   apiUrl: string;
@@ -17,7 +17,7 @@ export interface IncodeScoreOptions {
   clock: Clock;
 }
 
-export const INCODE_SCORE_SINK: string = SINK_NAMES.incodeScore;
+export const INCODE_SCORE_SINK: string = QUEUES.incodeScore;
 /** Incode's executive tokens last about 24 hours: one older than this is renewed before use. */
 export const TOKEN_MAX_AGE_MS = 12 * 3_600_000;
 

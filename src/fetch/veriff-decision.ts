@@ -1,12 +1,12 @@
 import { signHmac } from '../auth/hmac.js';
 import type { Clock } from '../clock.js';
-import { vendorApi } from '../forward/http-request.js';
-import { DeliveryError, RetryLater, type Target } from '../forward/target.js';
+import { vendorApi } from '../outbox/http-request.js';
+import { DeliveryError, RetryLater, type Target } from '../outbox/target.js';
 import { eventId } from '../providers/event-id.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { classifyVeriff } from '../providers/veriff/classify.js';
 import type { EventStore } from '../store/event-store.js';
-import { SINK_NAMES } from '../store/outbox-sql.js';
+import { QUEUES } from '../outbox/queues.js';
 
 export interface VeriffDecisionOptions {
   apiUrl: string;
@@ -20,7 +20,7 @@ export interface VeriffDecisionOptions {
   clock: Clock;
 }
 
-export const VERIFF_DECISION_SINK: string = SINK_NAMES.veriffDecision;
+export const VERIFF_DECISION_SINK: string = QUEUES.veriffDecision;
 /** Veriff keeps a session's decision to poll for this long; an undecided session is then parked. */
 export const VERIFF_POLL_DAYS = 7;
 /** "Not decided yet" is asked again after the reconcile delay (at least a second), doubling, at most this far apart. */

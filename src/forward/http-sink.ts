@@ -1,11 +1,9 @@
 import { Webhook } from 'standardwebhooks';
 import type { Clock } from '../clock.js';
 import { forwardJson } from './forward-json.js';
-import { agentFor, httpRequest } from './http-request.js';
-import { DeliveryError, type Target } from './target.js';
-import { SINK_NAMES } from '../store/outbox-sql.js';
-
-export const HTTP_SINK: string = SINK_NAMES.http;
+import { agentFor, httpRequest } from '../outbox/http-request.js';
+import { QUEUES } from '../outbox/queues.js';
+import { DeliveryError, type Target } from '../outbox/target.js';
 
 export interface HttpSinkOptions {
   url: string;
@@ -25,7 +23,7 @@ export function httpSink(options: HttpSinkOptions): Target {
   // One connection kept open: the relay sends one event at a time per sink, in order.
   const agent = agentFor(url, 1);
   return {
-    name: HTTP_SINK,
+    name: QUEUES.http,
     describe: `http ${url.origin}${url.pathname}`,
     verb: 'forwarding',
     ordered: true,

@@ -1,10 +1,8 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { forwardJson } from './forward-json.js';
-import { DeliveryError, type Target } from './target.js';
-import { SINK_NAMES } from '../store/outbox-sql.js';
-
-export const NATS_SINK: string = SINK_NAMES.nats;
+import { QUEUES } from '../outbox/queues.js';
+import { DeliveryError, type Target } from '../outbox/target.js';
 
 export interface NatsSinkOptions {
   url: string;
@@ -57,7 +55,7 @@ export function natsSink(options: NatsSinkOptions): Target {
       throw new DeliveryError(`NATS: ${shownServers((error as Error).message)}`);
     }));
   return {
-    name: NATS_SINK,
+    name: QUEUES.nats,
     describe: `nats ${shownServers(options.url)} stream ${options.stream} subjects ${options.subjectPrefix}.>`,
     verb: 'forwarding',
     ordered: true,

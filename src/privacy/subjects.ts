@@ -2,12 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AuditTrail } from '../access/audit-trail.js';
 import { atLeast, type Principal } from '../access/roles.js';
 import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
-import { outboxRouting } from '../forward/outbox-targets.js';
 import { eventJson, sessionJson } from '../sessions/session-json.js';
 import { sessionById } from '../sessions/session-view.js';
-import type { EventStore, NewEvent, StoredEvent, Subject } from '../store/event-store.js';
+import type { EventStore, NewEvent, OutboxEntry, StoredEvent, Subject } from '../store/event-store.js';
 
 /** The provider and kind of the notice stored (and forwarded to every sink) when a subject is erased. */
 export const ERASURE = { provider: 'ine-webhooks', type: 'erasure' } as const;
@@ -28,9 +26,14 @@ const named = (s: Subject) => (s.kind === 'reference' ? { reference: s.id } : { 
  * alike. Each checks the principal's role, refuses an unknown subject (404), and leaves one audit
  * record with its reason.
  */
-export function subjectActions(deps: { store: EventStore; audit: AuditTrail; clock: Clock; config: Config }) {
-  const { store, audit, clock, config } = deps;
-  const routing = outboxRouting(config);
+export function subjectActions(deps: {
+  store: EventStore;
+  audit: AuditTrail;
+  clock: Clock;
+  /** Where the erasure notice is queued: every sink (the configured queues' routing). */
+  routing: ((event: NewEvent) => OutboxEntry[]) | undefined;
+}) {
+  const { store, audit, clock, routing } = deps;
   const now = () => new Date(clock.now()).toISOString();
 
   const record = (a: SubjectAction, action: 'block' | 'unblock' | 'erase' | 'export', outcome: string, detail?: Record<string, unknown>) =>

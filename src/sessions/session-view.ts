@@ -1,3 +1,4 @@
+import { QUEUE_NAMES } from '../outbox/queues.js';
 import { vendorInstant } from './vendor-instant.js';
 import { MAX_PAGE_BYTES, type EventStore, type StoredEvent } from '../store/event-store.js';
 import { incodeScoreSummary, type IncodeScoreSummary } from './incode-score-summary.js';
@@ -112,7 +113,7 @@ async function readSession(store: EventStore, sessionId: string, budget: number)
   }
   if (summaries.length === 0) return null;
   const bySeq = new Map(summaries.map((e) => [e.seq, e]));
-  const queued = (await store.outbox.queuedFor([...bySeq.keys()])).map((q) => ({
+  const queued = (await store.outbox.queuedFor([...bySeq.keys()], QUEUE_NAMES)).map((q) => ({
     sink: q.sink,
     eventId: bySeq.get(q.seq)!.id,
     type: bySeq.get(q.seq)!.type,

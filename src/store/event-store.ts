@@ -187,8 +187,8 @@ export interface Outbox {
   due(sink: string, now: number, limit: number, ordered: boolean): Promise<OutboxItem[]>;
   settle(sink: string, settlement: OutboxSettlement): Promise<void>;
   stats(): Promise<SinkStats[]>;
-  /** Where these events are still queued (any sink), by seq. */
-  queuedFor(seqs: string[]): Promise<QueuedItem[]>;
+  /** Where these events are still queued in these queues (the caller names them: the store knows none), by seq. */
+  queuedFor(seqs: string[], queues: readonly string[]): Promise<QueuedItem[]>;
   parked(query: { sink?: string | undefined; after?: string | undefined; limit: number }): Promise<Page<ParkedItem>>;
   /** Queues parked items again (all of a sink's, or one event's); returns how many. */
   redrive(query: { sink?: string | undefined; eventId?: string | undefined }, now: number): Promise<number>;

@@ -141,12 +141,6 @@ export function toSinkStats(queues: QueueRow[], sinks: SinkRow[]): SinkStats[] {
   return [...byName.values()].sort((a, b) => a.sink.localeCompare(b.sink));
 }
 
-/** The outbox's name of each queue an event can enter: the forwarding sinks and the follow-up fetches. */
-export const SINK_NAMES = { http: 'http', nats: 'nats', incodeScore: 'incode-score', veriffDecision: 'veriff-decision' } as const;
-
-/** Every sink name the product queues for: the outbox's primary key (sink, seq) is looked up with both. */
-export const OUTBOX_SINKS: string[] = Object.values(SINK_NAMES);
-
 export type QueuedRow = {
   sink: string;
   seq: number | string;

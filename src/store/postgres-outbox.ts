@@ -2,7 +2,6 @@ import type pg from 'pg';
 import type { NewEvent, Outbox } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
 import {
-  OUTBOX_SINKS,
   OUTBOX_SQL,
   parkedCursor,
   replaySql,
@@ -89,13 +88,13 @@ export function postgresOutbox(pool: pg.Pool, guard: <T>(query: () => Promise<T>
         ),
       ),
     stats: () => guard(async () => toSinkStats(await rows(OUTBOX_SQL.queues), await rows(OUTBOX_SQL.sinks))),
-    queuedFor: (seqs) =>
+    queuedFor: (seqs, queues) =>
       guard(async () =>
         (
           await rows<QueuedRow>(
             `SELECT sink, seq, state, attempts, next_attempt_at, last_error FROM outbox
              WHERE sink = ANY($1::text[]) AND seq = ANY($2::bigint[]) ORDER BY seq, sink`,
-            [OUTBOX_SINKS, seqs],
+            [queues, seqs],
           )
         ).map(toQueuedItem),
       ),

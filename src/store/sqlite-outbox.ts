@@ -3,7 +3,6 @@ import { sqliteStatement } from './sqlite-statement.js';
 import type { NewEvent, Outbox, OutboxSettlement, ReplayQuery } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
 import {
-  OUTBOX_SINKS,
   OUTBOX_SQL,
   parkedCursor,
   replaySql,
@@ -91,8 +90,8 @@ export function sqliteOutbox(
         return toDueItems(sink, rows, now, ordered, codec);
       }),
     stats: () => read(() => toSinkStats(queues.all() as never[], sinks.all() as never[])),
-    queuedFor: (seqs) =>
-      read(() => (queued.all(JSON.stringify(OUTBOX_SINKS), JSON.stringify(seqs.map(Number))) as QueuedRow[]).map(toQueuedItem)),
+    queuedFor: (seqs, queues) =>
+      read(() => (queued.all(JSON.stringify(queues), JSON.stringify(seqs.map(Number))) as QueuedRow[]).map(toQueuedItem)),
     parked: (query) =>
       read(() => {
         const [seq, sink] = parkedCursor(query.after);

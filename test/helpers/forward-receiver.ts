@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
-import { startRelay, type Relay, type RelayOptions } from '../../src/forward/relay.js';
+import { startRelay, type Relay, type RelayOptions } from '../../src/outbox/relay.js';
 
 /** A relay as tests run it: quick polls, short timeouts and backoff; `overrides` for what a test exercises. */
 export function testRelay(

@@ -12,9 +12,9 @@ import type { Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
 import type { EventStore } from '../../src/store/event-store.js';
 import { openSqliteStore } from '../../src/store/sqlite-store.js';
-import { outboxRouting, outboxTargets } from '../../src/forward/outbox-targets.js';
-import { startRelay } from '../../src/forward/relay.js';
-import { sinksReport } from '../../src/forward/sinks-report.js';
+import { configuredQueues } from '../../src/configured-queues.js';
+import { startRelay } from '../../src/outbox/relay.js';
+import { sinksReport } from '../../src/outbox/sinks-report.js';
 
 export const VERIFF_SECRET = 'veriff-shared-secret-one';
 export const INCODE_HEADER_SECRET = 'incode-header-secret-0123456789';
@@ -102,7 +102,8 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   const metrics = createMetrics('sqlite');
   let poke = () => {};
   // Sinks and fetches, as the service runs them, when the settings turn them on.
-  const routing = outboxRouting(config);
+  const queues = configuredQueues(config, clock);
+  const routing = queues.routing();
   const store =
     options.store ??
     (await openSqliteStore({
@@ -116,7 +117,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
         poke();
       },
     }));
-  const targets = routing ? outboxTargets(config, clock, store) : [];
+  const targets = queues.targets(store);
   const relay =
     targets.length > 0
       ? startRelay({
@@ -136,7 +137,7 @@ export async function harness(env: Record<string, string> = FULL_ENV, options: {
   const activity = createActivityCounts(store.access, clock, logger);
   return {
     app: buildApp({ config, store, logger, clock, metrics, activity, installationId: await store.installationId() }),
-    admin: buildAdminApp({ config, store, logger, metrics, activity, sinks: targets, clock }),
+    admin: buildAdminApp({ config, store, logger, metrics, activity, queues, sinks: targets, clock }),
     activity,
     metrics,
     store,

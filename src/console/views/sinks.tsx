@@ -1,4 +1,4 @@
-import type { SinkReport } from '../../forward/sinks-report.js';
+import type { SinkReport } from '../../outbox/sinks-report.js';
 import type { ParkedItem } from '../../store/event-store.js';
 import { CsrfField, Field, Layout, Notice, time, type PageContext } from './layout.js';
 
