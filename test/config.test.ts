@@ -69,10 +69,10 @@ describe('config', () => {
     });
     expect(loadConfig({}).authProxy).toBeUndefined();
     expect(problems({ AUTH_PROXY_HEADER: 'X-Forwarded-Email', AUTH_PROXY_ROLES: 'a=admin' })).toEqual([
-      "AUTH_PROXY_CIDRS: required when AUTH_PROXY_HEADER is set (the proxy's addresses: the header is trusted from them only)",
+      "AUTH_PROXY_CIDRS: required when AUTH_PROXY_HEADER and AUTH_PROXY_ROLES are set (the proxy's addresses: the header is trusted from them only)",
     ]);
     expect(problems({ AUTH_PROXY_HEADER: 'X-Forwarded-Email', AUTH_PROXY_CIDRS: '10.0.0.1' })).toEqual([
-      'AUTH_PROXY_ROLES: required when AUTH_PROXY_HEADER is set (e.g. ana@example.mx=admin,*@example.mx=viewer)',
+      'AUTH_PROXY_ROLES: required when AUTH_PROXY_HEADER and AUTH_PROXY_CIDRS are set (e.g. ana@example.mx=admin,*@example.mx=viewer)',
     ]);
     expect(problems({ AUTH_PROXY_HEADER: 'X-Email', AUTH_PROXY_CIDRS: '10.0.0.1', AUTH_PROXY_ROLES: 'ana=root,*=' })).toEqual([
       'AUTH_PROXY_ROLES: "ana=root": the role must be one of viewer, support, operator, admin',
@@ -85,7 +85,8 @@ describe('config', () => {
       'AUTH_PROXY_CIDRS: not an IP address or CIDR range: not-an-ip',
     ]);
     expect(problems({ AUTH_PROXY_ROLES: 'a=admin' })).toEqual([
-      'AUTH_PROXY_HEADER: required when AUTH_PROXY_CIDRS or AUTH_PROXY_ROLES is set (the header the proxy puts the identity in)',
+      'AUTH_PROXY_HEADER: required when AUTH_PROXY_ROLES is set (the header the proxy puts the identity in)',
+      "AUTH_PROXY_CIDRS: required when AUTH_PROXY_ROLES is set (the proxy's addresses: the header is trusted from them only)",
     ]);
   });
 

@@ -51,14 +51,15 @@ describe('follow-up fetches: settings', () => {
       }
     };
     expect(problems({ ...FULL_ENV, INCODE_API_URL: 'https://api.example.com', INCODE_API_KEY: 'k' })).toEqual([
-      'INCODE_EXECUTIVE_EMAIL, INCODE_EXECUTIVE_PASSWORD: required for the Incode score fetch (INCODE_API_URL, INCODE_API_KEY are set)',
+      'INCODE_EXECUTIVE_EMAIL: required for the Incode score fetch when INCODE_API_URL and INCODE_API_KEY are set',
+      'INCODE_EXECUTIVE_PASSWORD: required for the Incode score fetch when INCODE_API_URL and INCODE_API_KEY are set',
     ]);
     expect(problems({ ...FULL_ENV, VERIFF_API_URL: 'https://stationapi.veriff.com' })).toEqual([
-      'VERIFF_API_KEY: required for the Veriff decision reconciliation (VERIFF_API_URL, VERIFF_SHARED_SECRET are set)',
+      'VERIFF_API_KEY: required for the Veriff decision reconciliation when VERIFF_API_URL and VERIFF_SHARED_SECRET are set',
     ]);
     const { VERIFF_SHARED_SECRET: _unused, ...withoutSecret } = FULL_ENV;
     expect(problems({ ...withoutSecret, VERIFF_API_URL: 'https://stationapi.veriff.com', VERIFF_API_KEY: 'k' })).toEqual([
-      'VERIFF_SHARED_SECRET: required for the Veriff decision reconciliation (VERIFF_API_URL, VERIFF_API_KEY are set)',
+      'VERIFF_SHARED_SECRET: required for the Veriff decision reconciliation when VERIFF_API_URL and VERIFF_API_KEY are set',
     ]);
     expect(problems({ ...FULL_ENV, INCODE_API_URL: 'ftp://x' })[0]).toMatch(/^INCODE_API_URL: must be an http/);
   });
