@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildAdminApp } from './admin/admin-app.js';
 import { buildApp } from './app.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type TimerClock } from './clock.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -56,7 +56,7 @@ function close(server: Server, graceMs: number): Promise<void> {
 }
 
 /** config → store → apps → listeners; used by main.ts and the demo. */
-export async function startService(config: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningService> {
+export async function startService(config: Config, logger: Logger, clock: TimerClock = systemClock): Promise<RunningService> {
   const metrics = createMetrics(config.databaseUrl ? 'postgres' : 'sqlite');
   const queues = configuredQueues(config, clock);
   let poke = () => {};

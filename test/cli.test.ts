@@ -40,7 +40,14 @@ function follow(env: Record<string, string>) {
     }
     throw new Error(`tail --follow did not print the event within ${ms} ms; got ${JSON.stringify(lines)}`);
   };
-  return { lines, waitFor, stderr: () => stderr, stop: () => (child.kill('SIGINT'), exited) };
+  /** The command says on stderr when it follows: from then on, a new event is printed. */
+  const ready = async () => {
+    for (const until = Date.now() + 8000; !stderr.includes('following new events');) {
+      if (Date.now() > until) throw new Error(`tail --follow did not say it follows; stderr: ${stderr}`);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
+  return { lines, waitFor, ready, stderr: () => stderr, stop: () => (child.kill('SIGINT'), exited) };
 }
 
 describe('the ops CLI (ine-webhooks) against a running service', () => {
@@ -57,7 +64,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
     service = await startProcess({ DATA_DIR: data.dir, ...SECRETS });
     const env = { DATA_DIR: data.dir, ...SECRETS, PORT: new URL(service.url).port };
     const tail = follow(env);
-    await new Promise((r) => setTimeout(r, 300));
+    await tail.ready();
 
     const v = cli(env, 'send', 'veriff', '--reference', 'cust-cli');
     expect(v).toMatchObject({ code: 0 });
@@ -247,7 +254,7 @@ describe('the ops CLI (ine-webhooks) against a running service', () => {
       service = await startProcess({ DATABASE_URL: schema.url, ...SECRETS });
       const env = { DATABASE_URL: schema.url, ...SECRETS, PORT: new URL(service.url).port };
       const tail = follow(env);
-      await new Promise((r) => setTimeout(r, 300));
+      await tail.ready();
       expect(cli(env, 'send', 'incode', '--reference', 'pg-cust').code).toBe(0);
       await tail.waitFor((l) => l.reference === 'pg-cust');
       expect(await tail.stop()).toBe(0);

@@ -251,8 +251,10 @@ describe("follow-up fetches against local fakes of the vendors' APIs", () => {
     it("asks for a submitted session's decision once the delay has passed, stores it as the webhook would be, and the late webhook is a duplicate", async () => {
       const verification = sampleVerification('S-lost');
       api.decisions.set('S-lost', verification);
+      const slept = h.clock.timersSet();
       await sendVeriff(h, submitted('S-lost')).expect(200);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The commit pokes the relay: it looks, finds nothing due yet, and sleeps again on the clock.
+      await waitFor('the relay looked and slept', () => h.clock.timersSet() > slept);
       expect(api.decisionCalls()).toHaveLength(0); // not before VERIFF_RECONCILE_AFTER_SECONDS
       expect((await admin(h, '/sessions/S-lost')).body.queued).toEqual([
         expect.objectContaining({ sink: 'veriff-decision', state: 'pending', attempts: 0 }),

@@ -124,10 +124,11 @@ for (const backend of backends) {
       expect(failure.retryInMs).toBeGreaterThanOrEqual(500);
       expect(failure.retryInMs).toBeLessThanOrEqual(1000);
       // Not due again until the backoff has passed on the clock.
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await clock.waitForTimers(); // the relay is asleep: its look is done, and nothing more happens until the clock moves
       expect(logs.lines.filter((l) => l.msg === 'forwarding failed; will retry')).toHaveLength(1);
       expect(await report()).toMatchObject({ pending: 3, delivered: 0, failures: 1, lastError: 'answered HTTP 503' });
       receiver.answer = 200;
+      await clock.waitForTimers();
       clock.advance(1000);
       await waitFor('3 deliveries', () => receiver.received.length >= 3);
       expect(receiver.received.map((r) => r.sessionId)).toEqual(events.map((e) => e.sessionId));
@@ -143,6 +144,7 @@ for (const backend of backends) {
       for (const e of events) stored.push(await store.append(e));
       start({ maxAttempts: 2 });
       await waitFor('first failure', () => logs.lines.some((l) => l.msg === 'forwarding failed; will retry'));
+      await clock.waitForTimers();
       clock.advance(1000);
       const parked = await waitFor('parked', () => logs.lines.find((l) => l.parked === true));
       expect(parked).toMatchObject({ sink: 'http', eventId: stored[1]!.id, attempt: 2, level: 50 });
@@ -182,6 +184,7 @@ for (const backend of backends) {
       const slow = await waitFor('a timeout', () => logs.lines.find((l) => l.msg === 'forwarding failed; will retry'));
       expect(slow.reason).toBe('no answer within 500 ms');
       await receiver.stop();
+      await clock.waitForTimers();
       clock.advance(1000);
       const down = await waitFor('connection refused', () =>
         logs.lines.find((l) => l.msg === 'forwarding failed; will retry' && l.attempt === 2),
@@ -189,6 +192,7 @@ for (const backend of backends) {
       expect(down.reason).toBe('request failed: ECONNREFUSED');
       receiver.delayMs = 0;
       await receiver.start();
+      await clock.waitForTimers();
       clock.advance(2000);
       await waitFor('delivered', () => receiver.received.some((r) => r.sessionId === e.sessionId));
       await waitFor('settled', async () => (await report()).delivered === 1);
@@ -199,8 +203,9 @@ for (const backend of backends) {
       const now = clock.now();
       expect(await store.outbox.lease('http', 'someone-else', now, now + 60_000)).toBe(true);
       await store.append(fresh());
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await clock.waitForTimers(); // the relay is asleep: its look is done, and nothing more happens until the clock moves
       expect(receiver.received).toHaveLength(0);
+      await clock.waitForTimers();
       clock.advance(60_000);
       await waitFor('taken over', () => receiver.received.length === 1);
       expect(await store.outbox.lease('http', 'someone-else', clock.now(), clock.now() + 60_000)).toBe(false);

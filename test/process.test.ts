@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { waitFor } from './helpers/wait-for.js';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { request as httpRequest } from 'node:http';
@@ -144,7 +145,11 @@ describe('the built service as a real process (node dist/main.js)', () => {
           }),
       ),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // The two closed by the service are the signal: wait for them, then check the rest stay open.
+    await waitFor(
+      'two connections closed by the service',
+      () => stalled.filter((s) => s.socket.destroyed || s.socket.readyState !== 'open').length >= 2,
+    );
     const open = stalled.filter((s) => !s.socket.destroyed && s.socket.readyState === 'open');
     expect(open).toHaveLength(10);
     const metrics = await (await fetch(`${service.adminUrl}/metrics`)).text();

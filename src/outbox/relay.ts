@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { TimerClock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { Outbox, OutboxItem } from '../store/event-store.js';
 import { failureText, RetryLater, type Target } from './target.js';
@@ -7,7 +7,8 @@ import { failureText, RetryLater, type Target } from './target.js';
 export interface RelayOptions {
   outbox: Outbox;
   targets: Target[];
-  clock: Clock;
+  /** The waits (poll, backoff, a blocked head) run on its timers; a poke is gathered for 20 ms of real time. */
+  clock: TimerClock;
   logger: Logger;
   /** Each attempt is cut off after this long (FORWARD_TIMEOUT_MS); leases are sized from it. */
   timeoutMs: number;
@@ -72,11 +73,12 @@ export function startRelay(options: RelayOptions): Relay {
   const sleep = (ms: number, pokable: boolean) =>
     new Promise<void>((resolve) => {
       const wake = () => {
-        clearTimeout(timer);
+        timer.cancel();
         wakers.delete(wake);
         resolve();
       };
-      const timer = setTimeout(wake, ms);
+      // On the injected clock: a test advances it instead of waiting.
+      const timer = clock.setTimer(wake, ms);
       wakers.set(wake, pokable);
     });
 
@@ -142,7 +144,8 @@ export function startRelay(options: RelayOptions): Relay {
         } catch (error) {
           if (stopping) return;
           const at = await fail(target, item, delivered.splice(0), error);
-          if (target.ordered) retryAt = at ?? clock.now();
+          // A failed head holds an ordered queue back until its retry; a parked one no longer does.
+          if (target.ordered && at !== undefined) retryAt = at;
           continue;
         }
         delivered.push(item.seq);

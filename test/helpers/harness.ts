@@ -6,7 +6,7 @@ import pino from 'pino';
 import type { Express } from 'express';
 import { buildAdminApp } from '../../src/admin/admin-app.js';
 import { buildApp } from '../../src/app.js';
-import type { Clock } from '../../src/clock.js';
+import type { TimerClock } from '../../src/clock.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { Logger } from '../../src/logger.js';
 import { createMetrics, type Metrics } from '../../src/metrics.js';
@@ -63,12 +63,45 @@ export function captureLogs(level: pino.Level = 'debug'): { logger: Logger; logs
 }
 
 /** A clock tests move by hand. */
-export function manualClock(start = Date.parse('2026-11-22T10:00:00.000Z')): Clock & { advance(ms: number): void } {
+/**
+ * A clock the test moves: `advance` moves time and runs the timers that fall due, in order (the
+ * relay's waits); `waitForTimers(n)` resolves once at least `n` are waiting (the relay is asleep:
+ * its look is done), the signal to check that nothing happened.
+ */
+export function manualClock(start = Date.parse('2026-11-22T10:00:00.000Z')): TimerClock & {
+  advance(ms: number): void;
+  pendingTimers(): number;
+  /** How many timers were ever set: a relay that set one more has looked and gone back to sleep. */
+  timersSet(): number;
+  waitForTimers(n?: number, timeoutMs?: number): Promise<void>;
+} {
   let now = start;
+  let nextId = 0;
+  const timers = new Map<number, { at: number; fn: () => void }>();
   return {
     now: () => now,
+    setTimer(fn, ms) {
+      const id = nextId++;
+      timers.set(id, { at: now + Math.max(0, ms), fn });
+      return { cancel: () => void timers.delete(id) };
+    },
     advance: (ms) => {
       now += ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= now).sort(([a, x], [b, y]) => x.at - y.at || a - b)[0];
+        if (!due) return;
+        timers.delete(due[0]);
+        due[1].fn();
+      }
+    },
+    pendingTimers: () => timers.size,
+    timersSet: () => nextId,
+    async waitForTimers(n = 1, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (timers.size < n) {
+        if (Date.now() > until) throw new Error(`timed out waiting for ${n} timer(s) on the manual clock`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
     },
   };
 }
