@@ -7,7 +7,7 @@ import { payloadView } from '../access/payload-access.js';
 import { ROLES } from '../access/roles.js';
 import type { Config } from '../config.js';
 import { HttpError } from '../errors.js';
-import { MAX_IDENTIFIER } from '../http/classify-body.js';
+import { MAX_IDENTIFIER } from '../intake/receive-webhook.js';
 import { errorHandler } from '../http/error-handler.js';
 import { requestId } from '../http/request-log.js';
 import type { Logger } from '../logger.js';

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import { vendorApi, type VendorApi } from '../outbox/http-request.js';
 import { DeliveryError, type Target } from '../outbox/target.js';
-import { eventId } from '../providers/event-id.js';
+import { newEventOf } from '../intake/new-event.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { incodeScoreSummary } from '../sessions/incode-score-summary.js';
 import type { EventStore } from '../store/event-store.js';
@@ -101,19 +101,19 @@ export function incodeScoreTarget(options: IncodeScoreOptions): Target & { login
         throw new DeliveryError('Incode score answered something other than a JSON object');
       }
       const score = parsed.value;
-      await options.store.append({
-        // The InterviewId and the whole answer: a fetch repeated (a redrive) is a duplicate.
-        id: eventId('incode', 'score', { InterviewId: interviewId, score }),
-        provider: 'incode',
+      const event = {
         type: 'score',
         sessionId: interviewId,
         reference: item.event.reference,
         status: incodeScoreSummary(score).status,
         vendorTime: null,
-        integration: 'score-api',
-        receivedAt: new Date(options.clock.now()).toISOString(),
-        rawBody: parsed.text,
-      });
+        // The InterviewId and the whole answer: a fetch repeated (a redrive) is a duplicate.
+        dedupeMaterial: { InterviewId: interviewId, score },
+        recognised: true,
+      };
+      await options.store.append(
+        newEventOf('incode', event, parsed.text, { integration: 'score-api', receivedAt: new Date(options.clock.now()).toISOString() }),
+      );
     },
     async close() {
       api.close();

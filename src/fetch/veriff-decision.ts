@@ -2,7 +2,7 @@ import { signHmac } from '../auth/hmac.js';
 import type { Clock } from '../clock.js';
 import { vendorApi } from '../outbox/http-request.js';
 import { DeliveryError, RetryLater, type Target } from '../outbox/target.js';
-import { eventId } from '../providers/event-id.js';
+import { newEventOf } from '../intake/new-event.js';
 import { parseJsonBody } from '../providers/json-body.js';
 import { classifyVeriff } from '../providers/veriff/classify.js';
 import type { EventStore } from '../store/event-store.js';
@@ -81,20 +81,13 @@ export function veriffDecisionTarget(options: VeriffDecisionOptions): Target {
       if (!classified.ok || classified.event.type !== 'decision' || classified.event.sessionId !== sessionId) {
         throw new DeliveryError("Veriff decision API answered something other than this session's decision");
       }
-      const event = classified.event;
-      await options.store.append({
-        // The same id as the decision webhook: whichever arrives second is a duplicate.
-        id: eventId('veriff', event.type, event.dedupeMaterial),
-        provider: 'veriff',
-        type: event.type,
-        sessionId: event.sessionId,
-        reference: event.reference,
-        status: event.status,
-        vendorTime: event.vendorTime,
-        integration: 'decision-api',
-        receivedAt: new Date(options.clock.now()).toISOString(),
-        rawBody: parsed.text,
-      });
+      // Built as the decision webhook is: the same id, so whichever arrives second is a duplicate.
+      await options.store.append(
+        newEventOf('veriff', classified.event, parsed.text, {
+          integration: 'decision-api',
+          receivedAt: new Date(options.clock.now()).toISOString(),
+        }),
+      );
     },
     async close() {
       api.close();

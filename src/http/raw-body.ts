@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { HttpError } from '../errors.js';
 import type { BodySlots } from './body-slots.js';
 import { echo } from './echo.js';
-import { webhookState } from './webhook-state.js';
+import { webhookAt } from './webhook-state.js';
 
 /**
  * A real delivery is never lost to its Content-Type: JSON types (`application/json`,
@@ -71,8 +71,9 @@ export function rawBody(limit: number, pools: BodyPools, pace: BodyPace) {
     const onClose = () =>
       gone.abort(new HttpError(400, 'aborted', { outcome: 'aborted', reason: 'client closed while waiting to send its body' }));
     res.once('close', onClose);
-    const state = webhookState(res);
-    const slots = state.integration !== undefined ? pools.verified : pools.unverified;
+    const { state, stage } = webhookAt(res, 'headers-checked');
+    const { verdict } = stage;
+    const slots = verdict.kind === 'passed' ? pools.verified : pools.unverified;
     // Whole bodies first: a trickler's never is, a vendor's usually is by the time it waits.
     const arrived = () => req.complete;
     const release = await slots.acquire(req.ip ?? 'unknown', gone.signal, arrived).finally(() => res.off('close', onClose));
@@ -90,7 +91,7 @@ export function rawBody(limit: number, pools: BodyPools, pace: BodyPace) {
         res.once('finish', () => req.socket.destroy());
         return next(error);
       }
-      state.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      state.stage = { step: 'body-read', verdict, rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0) };
       next();
     };
     // A body already whole (a vendor's usually is, by now) needs no watch.

@@ -46,7 +46,7 @@ export function webhookLog(provider: ProviderName, logger: Logger, metrics: Metr
   const log = logger.child({ provider });
   return (req: Request, res: Response, next: NextFunction): void => {
     const started = process.hrtime.bigint();
-    const state: WebhookState = { provider, requestId: assignRequestId(req, res), log: {}, authFailures: [] };
+    const state: WebhookState = { provider, requestId: assignRequestId(req, res), log: {}, stage: { step: 'arrived' } };
     res.locals.webhook = state;
     res.locals.requestId = state.requestId;
     const fields = state.log;

@@ -5,11 +5,10 @@ import type { Metrics } from '../metrics.js';
 import type { ActivityCounts } from '../activity/activity-counts.js';
 import type { Provider } from '../providers/provider.js';
 import type { EventStore } from '../store/event-store.js';
-import { appendEvent } from './append-event.js';
-import { classifyBody } from './classify-body.js';
 import { rawBody, type BodyPace, type BodyPools } from './raw-body.js';
 import { webhookLog } from './request-log.js';
-import { bodyCredentials, headerCredentials, methodNotAllowed, routeConfigured, sourceAddress } from './route-guards.js';
+import { receiveDelivery } from './receive-delivery.js';
+import { deliveryHeaders, methodNotAllowed } from './route-guards.js';
 
 export interface WebhookRouteDeps {
   store: EventStore;
@@ -36,13 +35,9 @@ export function mountWebhookRoute(router: IRouter, provider: Provider, deps: Web
   router.all(paths, webhookLog(provider.name, deps.logger, deps.metrics, deps.activity));
   router.post(
     paths,
-    routeConfigured(provider),
-    sourceAddress(provider),
-    headerCredentials(provider),
+    deliveryHeaders(provider),
     rawBody(deps.bodyLimit, deps.bodyPools, deps.bodyPace),
-    bodyCredentials(provider),
-    classifyBody(provider, deps.store, deps.clock),
-    appendEvent(provider, deps.store, deps.clock),
+    receiveDelivery(provider, deps.store, deps.clock),
   );
   router.all(paths, methodNotAllowed);
 }
