@@ -7,7 +7,7 @@ import type { AccessStore, AuditRecord, NewAuditRecord } from '../store/event-st
 export type AuditTrail = (entry: Omit<NewAuditRecord, 'at'>) => Promise<AuditRecord>;
 
 /**
- * The audit trail of §9 of the contract: every record is appended to the store (both backends),
+ * The audit trail of the README's "People, roles and the audit trail": every record is appended to the store (both backends),
  * then said in one log line. A record names subjects by id only; the caller never hands it
  * payload content.
  */

@@ -89,7 +89,7 @@ const auditQuery = z.strictObject({
 const redriveBody = z
   .strictObject({ sink: identifier.optional(), eventId: identifier.optional(), all: z.literal(true).optional() })
   .refine((b) => (b.eventId === undefined) !== (b.all === undefined), 'give either eventId or "all": true');
-/** A subject of §10: exactly one of a customer reference or a session id. */
+/** A subject of the README's "Personal data": exactly one of a customer reference or a session id. */
 const subjectFields = { reference: identifier.optional(), sessionId: identifier.optional() };
 const oneSubject = (b: { reference?: string | undefined; sessionId?: string | undefined }) =>
   (b.reference === undefined) !== (b.sessionId === undefined);

@@ -63,9 +63,9 @@ export interface ConsoleDeps {
 }
 
 /**
- * The console (SPEC §11) under /console on the admin listener: server-rendered pages (Preact
+ * The console (the README's "Console") under /console on the admin listener: server-rendered pages (Preact
  * rendered to a string, which escapes every value) that read without JavaScript, for the people and
- * roles of §9. Payloads go through the same gate as the API (payloadView: withheld for viewers,
+ * roles of the README's "People, roles and the audit trail". Payloads go through the same gate as the API (payloadView: withheld for viewers,
  * one audit record per read for the others); actions are the API's own (redrive, replay, subjects).
  */
 export function consoleRouter(deps: ConsoleDeps): Router {

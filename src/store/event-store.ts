@@ -273,7 +273,7 @@ export interface ActivityCount {
 
 /**
  * Named access keys (hashes only), the append-only audit trail, the console's sign-ins and the
- * delivery activity counts: what the people of §9 use, shared by every replica.
+ * delivery activity counts: what the people of the admin listener use, shared by every replica.
  */
 export interface AccessStore {
   /** Adds a key; false when the name is taken. */

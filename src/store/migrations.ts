@@ -124,7 +124,7 @@ export const MIGRATIONS: readonly Migration[] = [
     // A B-tree index on a random key (an event id, a session id, a customer reference) costs a page
     // read and two page writes per event once the log is large: with 1 000 000 events the three
     // indexes more than doubled the writer's work. `lookups` holds the same keys as
-    // 8-byte hashes, filled in sorted batches by the writer (sqlite-lookup-merge.ts), so a page
+    // 8-byte hashes, filled in sorted batches by the writer of that release (version 3 replaced the design), so a page
     // takes many keys per write. Events after `lookup_mark` are not in it yet: their ids are in
     // `recent_ids` (unique, small), and readers scan them for a session or reference. Keys are
     // merged into `lookups_young` first, which moves into `lookups` in bulk now and then.
