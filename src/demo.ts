@@ -119,6 +119,8 @@ say(`
 Look around (the admin token is throwaway, valid while this demo runs):
   curl ${bearer} '${service.adminUrl}/events?reference=${reference}'
   curl ${bearer} '${service.adminUrl}/sessions?reference=${reference}'
+Or in a browser, the console: ${service.adminUrl}/ (sign in with the admin token above as the access key;
+search for ${reference}).
 The payloads are sealed at rest (PAYLOAD_KEYS, a key fixed for the demo). The ops command reads
 the same log, now or after the demo (what shows a payload needs the key):
   DATA_DIR=${dataDir} npm run cli -- tail
