@@ -1,5 +1,5 @@
 import type { ActivityOutcome } from '../../store/event-store.js';
-import { Layout, type PageContext } from './layout.js';
+import { Layout, Select, Table, type PageContext } from './layout.js';
 
 export const OUTCOMES: ActivityOutcome[] = ['stored', 'duplicate', 'quarantined', 'refused'];
 
@@ -64,31 +64,29 @@ function Chart({ ctx, bars, title, id }: { ctx: PageContext; bars: Bar[]; title:
   );
 }
 
+/** Counts by outcome, a row per period or vendor. */
+function OutcomeTable({ ctx, first, rows }: { ctx: PageContext; first: string; rows: Bar[] }) {
+  const { m } = ctx;
+  return (
+    <Table head={[first, ...OUTCOMES.map((o) => m[o])]}>
+      {rows.map((row) => (
+        <tr>
+          <th scope="row">{row.label}</th>
+          {OUTCOMES.map((o) => (
+            <td>{row.counts[o]}</td>
+          ))}
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
 function Figures({ ctx, bars, period }: { ctx: PageContext; bars: Bar[]; period: string }) {
   const { m } = ctx;
   return (
     <details>
-      <summary>{m.show}</summary>
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{period}</th>
-            {OUTCOMES.map((o) => (
-              <th scope="col">{m[o]}</th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {bars.map((b) => (
-            <tr>
-              <th scope="row">{b.label}</th>
-              {OUTCOMES.map((o) => (
-                <td>{b.counts[o]}</td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <summary>{m.figures}</summary>
+      <OutcomeTable ctx={ctx} first={period} rows={bars} />
     </details>
   );
 }
@@ -108,19 +106,12 @@ export function ActivityPage(props: {
     <Layout ctx={ctx} title={m.activity}>
       <h1>{m.activity}</h1>
       <form method="get" action="/console/activity" class="card row">
-        <p class="field">
-          <label for="f-vendor">{m.vendor}</label>
-          <select id="f-vendor" name="vendor">
-            <option value="" selected={vendor === ''}>
-              {m.allVendors}
-            </option>
-            {vendors.map((v) => (
-              <option value={v} selected={vendor === v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </p>
+        <Select
+          label={m.vendor}
+          name="vendor"
+          selected={vendor}
+          options={[{ value: '', label: m.allVendors }, ...vendors.map((v) => ({ value: v, label: v }))]}
+        />
         <p>
           <button type="submit">{m.show}</button>
         </p>
@@ -137,29 +128,8 @@ export function ActivityPage(props: {
         <Figures ctx={ctx} bars={days} period={m.day} />
       </section>
       <section aria-labelledby="totals">
-        <h2 id="totals">
-          {m.total} · {m.byDay}
-        </h2>
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">{m.vendor}</th>
-              {OUTCOMES.map((o) => (
-                <th scope="col">{m[o]}</th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {totals.map((t) => (
-              <tr>
-                <th scope="row">{t.vendor}</th>
-                {OUTCOMES.map((o) => (
-                  <td>{t.counts[o]}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <h2 id="totals">{m.totals30}</h2>
+        <OutcomeTable ctx={ctx} first={m.vendor} rows={totals.map((t) => ({ label: t.vendor, counts: t.counts }))} />
       </section>
     </Layout>
   );

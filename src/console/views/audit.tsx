@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../store/event-store.js';
-import { Field, Layout, time, type PageContext } from './layout.js';
+import { Field, Layout, time, type PageContext, Table } from './layout.js';
 
 export function AuditPage(props: { ctx: PageContext; records: AuditRecord[]; actor: string; subject: string; next: string | null }) {
   const { ctx, records, actor, subject, next } = props;
@@ -18,32 +18,19 @@ export function AuditPage(props: { ctx: PageContext; records: AuditRecord[]; act
       {records.length === 0 ? (
         <p>{m.noRecords}</p>
       ) : (
-        <table>
-          <thead>
+        <Table head={[m.at, m.actor, m.role, m.action, m.subject, m.reason, m.outcome]}>
+          {records.map((r) => (
             <tr>
-              <th scope="col">{m.at}</th>
-              <th scope="col">{m.actor}</th>
-              <th scope="col">{m.role}</th>
-              <th scope="col">{m.action}</th>
-              <th scope="col">{m.subject}</th>
-              <th scope="col">{m.reason}</th>
-              <th scope="col">{m.outcome}</th>
+              <td>{time(r.at)}</td>
+              <td>{r.actor}</td>
+              <td>{r.role ?? m.none}</td>
+              <td>{r.action}</td>
+              <td>{r.subject ?? m.none}</td>
+              <td>{r.reason ?? m.none}</td>
+              <td>{r.outcome}</td>
             </tr>
-          </thead>
-          <tbody>
-            {records.map((r) => (
-              <tr>
-                <td>{time(r.at)}</td>
-                <td>{r.actor}</td>
-                <td>{r.role ?? m.none}</td>
-                <td>{r.action}</td>
-                <td>{r.subject ?? m.none}</td>
-                <td>{r.reason ?? m.none}</td>
-                <td>{r.outcome}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {next !== null && (
         <p>

@@ -116,6 +116,37 @@ export function Field(props: {
   );
 }
 
+/** A labelled choice among fixed options. */
+export function Select(props: { label: string; name: string; selected: string; options: { value: string; label: string }[] }) {
+  const id = `f-${props.name}`;
+  return (
+    <p class="field">
+      <label for={id}>{props.label}</label>
+      <select id={id} name={props.name}>
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === props.selected}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </p>
+  );
+}
+
+/** A table with a header row of column headings (scope col); its rows are the children. */
+export const Table = ({ head, children }: { head: readonly string[]; children: ComponentChildren }) => (
+  <table>
+    <thead>
+      <tr>
+        {head.map((h) => (
+          <th scope="col">{h}</th>
+        ))}
+      </tr>
+    </thead>
+    <tbody>{children}</tbody>
+  </table>
+);
+
 /** A message at the top of a page: what an action did, or why it did nothing. */
 export const Notice = ({ kind, children }: { kind: 'ok' | 'error'; children: ComponentChildren }) => (
   <p class={`notice ${kind}`} role={kind === 'error' ? 'alert' : 'status'}>

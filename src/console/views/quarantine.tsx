@@ -1,5 +1,5 @@
 import type { QuarantineItem } from '../../store/event-store.js';
-import { Layout, time, type PageContext } from './layout.js';
+import { Layout, time, type PageContext, Table } from './layout.js';
 
 export function QuarantinePage(props: { ctx: PageContext; items: QuarantineItem[]; next: string | null; showBodies: boolean }) {
   const { ctx, items, next, showBodies } = props;
@@ -10,50 +10,38 @@ export function QuarantinePage(props: { ctx: PageContext; items: QuarantineItem[
       {items.length === 0 ? (
         <p>{m.nothingQuarantined}</p>
       ) : (
-        <table>
-          <thead>
+        <Table head={[m.receivedAt, m.vendor, m.reason, m.issues, m.deliveries, m.rawBody]}>
+          {items.map((item) => (
             <tr>
-              <th scope="col">{m.receivedAt}</th>
-              <th scope="col">{m.vendor}</th>
-              <th scope="col">{m.reason}</th>
-              <th scope="col">{m.issues}</th>
-              <th scope="col">{m.deliveries}</th>
-              <th scope="col">{m.rawBody}</th>
+              <td>{time(item.receivedAt)}</td>
+              <td>{item.provider}</td>
+              <td>{item.reason}</td>
+              <td>
+                <ul class="plain">
+                  {item.issues.map((issue) => (
+                    <li>
+                      <code>{issue.path || '(root)'}</code>: {issue.message}
+                    </li>
+                  ))}
+                </ul>
+              </td>
+              <td>{item.deliveries}</td>
+              <td>
+                {item.erasedAt !== null ? (
+                  <span class="tag erased">{m.payloadErased(time(item.erasedAt))}</span>
+                ) : showBodies ? (
+                  <details>
+                    <summary>{m.showPayload}</summary>
+                    {item.rawBodyEncoding === 'base64' && <p class="help">{m.base64}</p>}
+                    <pre class="payload">{item.rawBody}</pre>
+                  </details>
+                ) : (
+                  <span class="tag withheld">{m.payloadWithheld}</span>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {items.map((item) => (
-              <tr>
-                <td>{time(item.receivedAt)}</td>
-                <td>{item.provider}</td>
-                <td>{item.reason}</td>
-                <td>
-                  <ul class="plain">
-                    {item.issues.map((issue) => (
-                      <li>
-                        <code>{issue.path || '(root)'}</code>: {issue.message}
-                      </li>
-                    ))}
-                  </ul>
-                </td>
-                <td>{item.deliveries}</td>
-                <td>
-                  {item.erasedAt !== null ? (
-                    <span class="tag erased">{m.payloadErased(time(item.erasedAt))}</span>
-                  ) : showBodies ? (
-                    <details>
-                      <summary>{m.showPayload}</summary>
-                      {item.rawBodyEncoding === 'base64' && <p class="help">{m.base64}</p>}
-                      <pre class="payload">{item.rawBody}</pre>
-                    </details>
-                  ) : (
-                    <span class="tag withheld">{m.payloadWithheld}</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {next !== null && (
         <p>

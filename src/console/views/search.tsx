@@ -1,5 +1,5 @@
 import type { SessionView } from '../../sessions/session-view.js';
-import { Layout, time, type PageContext } from './layout.js';
+import { Layout, time, type PageContext, Table } from './layout.js';
 import { StateList } from './session.js';
 
 /** A session as a search finds it: its vendors, states, last activity. */
@@ -31,32 +31,21 @@ export function SearchPage({ ctx, query, hits }: { ctx: PageContext; query: stri
       {hits !== undefined && hits.length > 0 && (
         <section aria-labelledby="results">
           <h2 id="results">{m.sessionsFound(hits.length)}</h2>
-          <table>
-            <thead>
+          <Table head={[m.session, m.vendors, m.states, m.lastActivity, m.events]}>
+            {hits.map((hit) => (
               <tr>
-                <th scope="col">{m.session}</th>
-                <th scope="col">{m.vendors}</th>
-                <th scope="col">{m.states}</th>
-                <th scope="col">{m.lastActivity}</th>
-                <th scope="col">{m.events}</th>
+                <td>
+                  <a href={`/console/session/${encodeURIComponent(hit.view.sessionId)}`}>{hit.view.sessionId}</a>
+                </td>
+                <td>{hit.vendors.join(', ')}</td>
+                <td>
+                  <StateList ctx={ctx} view={hit.view} />
+                </td>
+                <td>{time(hit.lastActivity)}</td>
+                <td>{hit.events}</td>
               </tr>
-            </thead>
-            <tbody>
-              {hits.map((hit) => (
-                <tr>
-                  <td>
-                    <a href={`/console/session/${encodeURIComponent(hit.view.sessionId)}`}>{hit.view.sessionId}</a>
-                  </td>
-                  <td>{hit.vendors.join(', ')}</td>
-                  <td>
-                    <StateList ctx={ctx} view={hit.view} />
-                  </td>
-                  <td>{time(hit.lastActivity)}</td>
-                  <td>{hit.events}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         </section>
       )}
     </Layout>

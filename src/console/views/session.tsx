@@ -1,7 +1,7 @@
 import type { PayloadView } from '../../access/payload-access.js';
 import type { SessionView } from '../../sessions/session-view.js';
 import type { StoredEvent } from '../../store/event-store.js';
-import { Layout, time, type PageContext } from './layout.js';
+import { Layout, time, type PageContext, Table } from './layout.js';
 
 /** Where one event stands at one sink. */
 export type SinkState = 'delivered' | 'pending' | 'parked' | 'held' | 'notQueued';
@@ -141,28 +141,17 @@ export function SessionPage(props: {
         {followUps.length === 0 ? (
           <p>{m.noFollowUps}</p>
         ) : (
-          <table>
-            <thead>
+          <Table head={[m.sink, m.kind, m.status, m.attempts, m.lastError]}>
+            {followUps.map((q) => (
               <tr>
-                <th scope="col">{m.sink}</th>
-                <th scope="col">{m.kind}</th>
-                <th scope="col">{m.status}</th>
-                <th scope="col">{m.attempts}</th>
-                <th scope="col">{m.lastError}</th>
+                <td>{q.sink}</td>
+                <td>{q.type}</td>
+                <td>{m[q.state]}</td>
+                <td>{q.attempts}</td>
+                <td>{q.lastError ?? m.none}</td>
               </tr>
-            </thead>
-            <tbody>
-              {followUps.map((q) => (
-                <tr>
-                  <td>{q.sink}</td>
-                  <td>{q.type}</td>
-                  <td>{m[q.state]}</td>
-                  <td>{q.attempts}</td>
-                  <td>{q.lastError ?? m.none}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
     </Layout>

@@ -1,6 +1,6 @@
 import type { SinkReport } from '../../outbox/sinks-report.js';
 import type { ParkedItem } from '../../store/event-store.js';
-import { CsrfField, Field, Layout, Notice, time, type PageContext } from './layout.js';
+import { CsrfField, Field, Layout, Notice, time, type PageContext, Table } from './layout.js';
 
 export function SinksPage(props: {
   ctx: PageContext;
@@ -20,34 +20,20 @@ export function SinksPage(props: {
       {sinks.length === 0 ? (
         <p>{m.noSinks}</p>
       ) : (
-        <table>
-          <thead>
+        <Table head={[m.sink, m.delivered, m.pending, m.parked, m.held, m.oldestPending, m.lastError, m.target]}>
+          {sinks.map((s) => (
             <tr>
-              <th scope="col">{m.sink}</th>
-              <th scope="col">{m.delivered}</th>
-              <th scope="col">{m.pending}</th>
-              <th scope="col">{m.parked}</th>
-              <th scope="col">{m.held}</th>
-              <th scope="col">{m.oldestPending}</th>
-              <th scope="col">{m.lastError}</th>
-              <th scope="col">{m.target}</th>
+              <th scope="row">{s.name}</th>
+              <td>{s.delivered}</td>
+              <td>{s.pending}</td>
+              <td>{s.parked}</td>
+              <td>{s.held}</td>
+              <td>{s.oldestPendingAgeSeconds === null ? m.none : `${s.oldestPendingAgeSeconds} s`}</td>
+              <td>{s.lastError === null ? m.none : `${s.lastError} (${time(s.lastErrorAt)})`}</td>
+              <td>{s.target ?? m.none}</td>
             </tr>
-          </thead>
-          <tbody>
-            {sinks.map((s) => (
-              <tr>
-                <th scope="row">{s.name}</th>
-                <td>{s.delivered}</td>
-                <td>{s.pending}</td>
-                <td>{s.parked}</td>
-                <td>{s.held}</td>
-                <td>{s.oldestPendingAgeSeconds === null ? m.none : `${s.oldestPendingAgeSeconds} s`}</td>
-                <td>{s.lastError === null ? m.none : `${s.lastError} (${time(s.lastErrorAt)})`}</td>
-                <td>{s.target ?? m.none}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </Table>
       )}
       {canAct &&
         sinks
@@ -80,36 +66,21 @@ export function SinksPage(props: {
         {parked.length === 0 ? (
           <p>{m.noParked}</p>
         ) : (
-          <table>
-            <thead>
+          <Table head={[m.sink, m.event, m.vendor, m.kind, m.session, m.attempts, m.lastError]}>
+            {parked.map((p) => (
               <tr>
-                <th scope="col">{m.sink}</th>
-                <th scope="col">{m.event}</th>
-                <th scope="col">{m.vendor}</th>
-                <th scope="col">{m.kind}</th>
-                <th scope="col">{m.session}</th>
-                <th scope="col">{m.attempts}</th>
-                <th scope="col">{m.lastError}</th>
+                <td>{p.sink}</td>
+                <td>
+                  <code>{p.eventId}</code>
+                </td>
+                <td>{p.provider}</td>
+                <td>{p.type}</td>
+                <td>{p.sessionId === null ? m.none : <a href={`/console/session/${encodeURIComponent(p.sessionId)}`}>{p.sessionId}</a>}</td>
+                <td>{p.attempts}</td>
+                <td>{p.lastError ?? m.none}</td>
               </tr>
-            </thead>
-            <tbody>
-              {parked.map((p) => (
-                <tr>
-                  <td>{p.sink}</td>
-                  <td>
-                    <code>{p.eventId}</code>
-                  </td>
-                  <td>{p.provider}</td>
-                  <td>{p.type}</td>
-                  <td>
-                    {p.sessionId === null ? m.none : <a href={`/console/session/${encodeURIComponent(p.sessionId)}`}>{p.sessionId}</a>}
-                  </td>
-                  <td>{p.attempts}</td>
-                  <td>{p.lastError ?? m.none}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            ))}
+          </Table>
         )}
       </section>
     </Layout>

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import type { BlockInfo } from '../../store/event-store.js';
-import { CsrfField, Field, Layout, Notice, time, type PageContext } from './layout.js';
+import { CsrfField, Field, Layout, Notice, Select, time, type PageContext } from './layout.js';
 
 export interface SubjectSummary {
   kind: 'reference' | 'session';
@@ -51,17 +51,15 @@ export function SubjectPage(props: {
       <h1>{m.subject}</h1>
       {notice && <Notice kind={notice.kind}>{notice.text}</Notice>}
       <form method="get" action="/console/subject" class="card row">
-        <p class="field">
-          <label for="f-kind">{m.subjectKind}</label>
-          <select id="f-kind" name="kind">
-            <option value="reference" selected={kind === 'reference'}>
-              {m.reference}
-            </option>
-            <option value="session" selected={kind === 'session'}>
-              {m.sessionId}
-            </option>
-          </select>
-        </p>
+        <Select
+          label={m.subjectKind}
+          name="kind"
+          selected={kind}
+          options={[
+            { value: 'reference', label: m.reference },
+            { value: 'session', label: m.sessionId },
+          ]}
+        />
         <Field label={m.subjectId} name="id" value={id} required help={m.subjectHelp} />
         <p>
           <button type="submit">{m.open}</button>
