@@ -12,9 +12,9 @@ export default defineConfig({
     // spawn is not instrumented. The thresholds are what the suite reaches: raise them, never lower.
     coverage: {
       provider: 'v8',
-      include: ['src/**/*.ts'],
+      include: ['src/**/*.ts', 'src/**/*.tsx'],
       reporter: ['text-summary', 'html'],
-      thresholds: { statements: 78, branches: 71.5, functions: 82.5, lines: 80 },
+      thresholds: { statements: 80, branches: 73, functions: 82.5, lines: 81.5 },
     },
   },
 });

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { auditCommand } from '../src/cli/audit.js';
 import type { CliContext } from '../src/cli/cli-context.js';
 import { keysCommand } from '../src/cli/keys.js';
+import { replayCommand } from '../src/cli/sinks.js';
 import { quarantineCommand } from '../src/cli/quarantine.js';
 import { rekeyCommand } from '../src/cli/rekey.js';
 import { showCommand } from '../src/cli/show.js';
@@ -114,5 +115,30 @@ describe('ops commands for people and personal data (in process)', () => {
     expect(c.logs.lines.filter((l) => 'audit' in l).length).toBeGreaterThan(5);
     expect(await keysCommand(c.ctx, ['revoke', 'ana'])).toBe(0);
     await expect(keysCommand(c.ctx, ['revoke', 'ana'])).rejects.toThrow('no key named');
+  });
+
+  it('replay counts with --dry-run, queues the same number for the sink, and refuses what it cannot do', async () => {
+    const sinkEnv = { FORWARD_URL: 'http://127.0.0.1:9/hooks', FORWARD_SECRET: `whsec_${randomBytes(24).toString('base64')}` };
+    h = await harness(FULL_ENV);
+    for (const ref of ['r1', 'r2', 'r3']) expect((await sendVeriff(h, veriffPayload({ vendorData: ref }))).status).toBe(200);
+    const c = context(h, sinkEnv);
+    expect(await replayCommand(c.ctx, ['--sink', 'http', '--dry-run'])).toBe(0);
+    expect(c.out).toEqual(['would replay 3 stored event(s) for sink http']);
+    expect(await replayCommand(c.ctx, ['--sink', 'http', '--since', '2026-11-22', '--type', 'ine_registry'])).toBe(0);
+    expect(c.out[1]).toBe(
+      'replayed 3 stored event(s) for sink http (since 2026-11-22T00:00:00.000Z, type ine_registry): queued in seq order; a running service sends them within seconds',
+    );
+    expect(await replayCommand(c.ctx, ['--sink', 'http', '--dry-run'])).toBe(0);
+    expect(c.out[2]).toBe('would replay 0 stored event(s) for sink http');
+    expect((await h.store.access.listAudit({ limit: 10 })).items.filter((r) => r.action === 'replay')).toEqual([
+      expect.objectContaining({ subject: 'http', outcome: 'ok', detail: expect.objectContaining({ count: 3, type: 'ine_registry' }) }),
+    ]);
+    await expect(replayCommand(c.ctx, ['--sink', 'nats'])).rejects.toThrow('no sink named nats is configured (configured: http)');
+    await expect(replayCommand(context(h).ctx, ['--sink', 'http'])).rejects.toThrow('no sink named http is configured (none is)');
+    await expect(replayCommand(c.ctx, [])).rejects.toThrow('--sink is required');
+    await expect(replayCommand(c.ctx, ['--sink', 'http', '--since', 'yesterday'])).rejects.toThrow('--since must be an ISO 8601 date');
+    await expect(replayCommand(c.ctx, ['--sink', 'http', '--since', '2027-01-02', '--until', '2027-01-01'])).rejects.toThrow(
+      '--until must be after --since',
+    );
   });
 });
