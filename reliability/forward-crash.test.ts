@@ -15,6 +15,8 @@ import { deliverAll, makeDeliveries, SERVICE_SECRETS } from './vendor-sender.js'
 
 const DELIVERIES = SHORT ? 400 : 3000;
 const KILLS = SHORT ? 3 : 6;
+/** Kills made even when intake ends sooner (a fast machine): the later ones land while the outbox drains. */
+const MIN_KILLS = SHORT ? 2 : 5;
 
 type StoredIds = { id: string; seq: number }[];
 
@@ -54,7 +56,7 @@ async function forwardCrashRun(backend: 'sqlite' | 'postgres', env: Record<strin
   let sinkStops = 0;
   let stop = false;
   const killer = (async () => {
-    while (kills < KILLS && !stop) {
+    while (kills < KILLS && (!stop || kills < MIN_KILLS)) {
       await new Promise((r) => setTimeout(r, 300 + Math.random() * 600));
       service.child.kill('SIGKILL');
       await service.exited;
@@ -116,7 +118,7 @@ async function forwardCrashRun(backend: 'sqlite' | 'postgres', env: Record<strin
       httpRedelivered: http.redelivered,
       natsMessages: natsAvailable ? nats.received : 'skipped',
     });
-    expect(kills).toBeGreaterThanOrEqual(SHORT ? 2 : 5);
+    expect(kills).toBeGreaterThanOrEqual(MIN_KILLS);
   } finally {
     stop = true;
     await Promise.all([killer, flapper]).catch(() => undefined);
