@@ -117,6 +117,7 @@ describe.skipIf(chromiumMissing)('the console in a real browser, against the bui
     const page = await context.newPage();
     const watch = watchPage(page);
     await page.goto(`${service.adminUrl}/`);
+    if (role === 'viewer') await screenshot(page, 'sign-in');
     await page.getByLabel('Access key').fill(keys[role]!);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { level: 1, name: 'Search' }).waitFor();
@@ -126,6 +127,7 @@ describe.skipIf(chromiumMissing)('the console in a real browser, against the bui
   const openSession = async (page: Page) => {
     await page.getByLabel('Search', { exact: true }).fill(REF);
     await page.getByRole('button', { name: 'Search' }).click();
+    await screenshot(page, 'search-results');
     await page.getByRole('link', { name: sessions.veriff }).click();
     await page.getByRole('heading', { level: 1, name: `Session ${sessions.veriff}` }).waitFor();
   };
@@ -344,7 +346,8 @@ describe.skipIf(chromiumMissing)('the console in a real browser, against the bui
     });
     expect(bare.status).toBe(403);
     expect((await auditRecords()).filter((r) => r.action === 'replay').length).toBe(before);
-    expect(service.lines.filter((l) => l.msg === 'console form refused').length).toBe(2);
+    // The service's log lines reach this process through a pipe, maybe after the answers.
+    await waitFor('two refusal lines', () => service.lines.filter((l) => l.msg === 'console form refused').length === 2);
 
     const icon = await fetch(`${service.adminUrl}/favicon.ico`);
     expect(icon.status).toBe(200);
