@@ -298,15 +298,33 @@ describe.skipIf(chromiumMissing)('the console in a real browser, against the bui
     const watch = watchPage(page);
     await page.goto(`${service.adminUrl}/`);
     await page.getByRole('heading', { level: 1, name: 'Iniciar sesión' }).waitFor();
+    await screenshot(page, 'sign-in-es');
     await page.getByLabel('Clave de acceso').fill(keys.support!);
     await page.getByRole('button', { name: 'Iniciar sesión' }).click();
     await page.getByRole('heading', { level: 1, name: 'Buscar' }).waitFor();
     await page.getByLabel('Buscar', { exact: true }).fill(PARKED_REF);
     await page.getByRole('button', { name: 'Buscar' }).click();
+    await screenshot(page, 'search-results-es');
     await page.getByRole('link', { name: sessions.parked }).click();
     await page.getByRole('heading', { level: 1, name: `Sesión ${sessions.parked}` }).waitFor();
     await page.getByText('Cronología').waitFor();
+    await page.getByText('Ver contenido').click();
+    await page.locator('pre.payload').waitFor();
     await screenshot(page, 'session-es');
+    // The other pages a support agent opens, in Spanish, as the test run's screenshots.
+    for (const [link, heading, name] of [
+      ['Cuarentena', 'Cuarentena', 'quarantine-es'],
+      ['Destinos', 'Destinos', 'sinks-es'],
+      ['Actividad', 'Actividad', 'activity-es'],
+    ] as const) {
+      await page.getByRole('link', { name: link }).click();
+      await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+      await screenshot(page, name);
+    }
+    await page.getByRole('link', { name: 'Buscar' }).click();
+    await page.getByLabel('Buscar', { exact: true }).fill(PARKED_REF);
+    await page.getByRole('button', { name: 'Buscar' }).click();
+    await page.getByRole('link', { name: sessions.parked }).click();
     await page.getByRole('link', { name: 'English' }).click();
     await page.getByRole('heading', { level: 1, name: `Session ${sessions.parked}` }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();

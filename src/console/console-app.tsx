@@ -36,6 +36,9 @@ import { ConfirmPage, SinksPage } from './views/sinks.js';
 import { SubjectPage, type SubjectSummary } from './views/subject.js';
 import { vendorInstant } from '../sessions/vendor-instant.js';
 
+/** Quarantined deliveries a page. */
+const QUARANTINE_PAGE = 50;
+
 /** The stylesheet and the icon, served by the service itself (no CDN). */
 export const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
@@ -171,12 +174,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/quarantine', async (req, res) => {
     const principal = await person(req, res, 'viewer');
     const after = typeof req.query.after === 'string' && /^\d{1,19}$/.test(req.query.after) ? req.query.after : undefined;
-    const list = await store.listQuarantine({ after, limit: 50 });
+    const list = await store.listQuarantine({ after, limit: QUARANTINE_PAGE });
     const payloads =
       list.items.length === 0
         ? 'withheld'
         : await payloadView(audit, principal, { subject: null, detail: { route: 'console/quarantine', items: list.items.length } });
-    page(res, <QuarantinePage ctx={contextOf(req, res)} items={list.items} next={list.next} showBodies={payloads === 'shown'} />);
+    // A next page only when this one is full: the cursor alone does not say more is there.
+    const next = list.items.length === QUARANTINE_PAGE ? list.next : null;
+    page(res, <QuarantinePage ctx={contextOf(req, res)} items={list.items} next={next} showBodies={payloads === 'shown'} />);
   });
 
   const sinksPage = async (req: Request, res: Response, principal: Principal, notice?: string) => {

@@ -20,7 +20,9 @@ export function SinksPage(props: {
       {sinks.length === 0 ? (
         <p>{m.noSinks}</p>
       ) : (
-        <Table head={[m.sink, m.delivered, m.pending, m.parked, m.held, m.oldestPending, m.lastError, m.target]}>
+        <Table
+          head={[m.sink, m.columns.delivered, m.columns.pending, m.columns.parked, m.columns.held, m.oldestPending, m.lastError, m.target]}
+        >
           {sinks.map((s) => (
             <tr>
               <th scope="row">{s.name}</th>
