@@ -7,14 +7,16 @@ export type PayloadView = 'shown' | 'withheld';
 /**
  * The one gate every read that could show a payload goes through (API, CLI): support and above
  * see payloads, and each such read leaves one audit record, written before the bytes are sent;
- * a viewer gets the metadata with the payload withheld, and nothing is recorded.
+ * a viewer gets the metadata with the payload withheld, and nothing is recorded; nor is a read of
+ * a page that came back empty (`items: 0`).
  */
 export async function payloadView(
   audit: AuditTrail,
   principal: Principal,
-  read: { subject: string | null; detail?: Record<string, unknown> | undefined },
+  read: { subject: string | null; detail?: Record<string, unknown> | undefined; items?: number | undefined },
 ): Promise<PayloadView> {
-  if (!atLeast(principal.role, 'support')) return 'withheld';
+  // A viewer sees none; and a read that found nothing showed nothing, so it leaves no record.
+  if (!atLeast(principal.role, 'support') || read.items === 0) return 'withheld';
   await audit({
     actor: principal.actor,
     role: principal.role,

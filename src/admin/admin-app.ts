@@ -21,6 +21,7 @@ import { sinksReport } from '../outbox/sinks-report.js';
 import { systemClock, type Clock } from '../clock.js';
 import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
 import { createReplay } from '../forward/replay.js';
+import { createRedrive } from '../outbox/redrive.js';
 import type { QueueRegistry } from '../outbox/queues.js';
 import { consoleRouter, PUBLIC_DIR, SECURITY_HEADERS } from '../console/console-app.js';
 import type { ActivityCounts } from '../activity/activity-counts.js';
@@ -200,13 +201,11 @@ export function buildAdminApp({ config, store, logger, metrics, activity, queues
   app.get('/events', ...viewer, async (req, res) => {
     const q = parseQuery(eventQuery, req);
     const page = await store.listEvents(q);
-    const payloads =
-      page.items.length === 0
-        ? 'withheld'
-        : await payloadView(audit, res.locals.principal, {
-            subject: q.sessionId ?? q.reference ?? null,
-            detail: { route: 'events', ...filtersOf(q), after: q.after ?? '0', next: page.next, events: page.items.length },
-          });
+    const payloads = await payloadView(audit, res.locals.principal, {
+      subject: q.sessionId ?? q.reference ?? null,
+      items: page.items.length,
+      detail: { route: 'events', ...filtersOf(q), after: q.after ?? '0', next: page.next, events: page.items.length },
+    });
     sendJson(res, `{"events":[${page.items.map((e) => eventJson(e, payloads)).join(',')}],"next":${JSON.stringify(page.next)}}`);
   });
 
@@ -240,13 +239,11 @@ export function buildAdminApp({ config, store, logger, metrics, activity, queues
   app.get('/sessions', ...viewer, async (req, res) => {
     const { reference, after } = parseQuery(referenceQuery, req);
     const page = await sessionsByReference(store, reference, after);
-    const payloads =
-      page.sessions.length === 0
-        ? 'withheld'
-        : await payloadView(audit, res.locals.principal, {
-            subject: reference,
-            detail: { route: 'sessions', sessions: page.sessions.map((s) => s.sessionId) },
-          });
+    const payloads = await payloadView(audit, res.locals.principal, {
+      subject: reference,
+      items: page.sessions.length,
+      detail: { route: 'sessions', sessions: page.sessions.map((s) => s.sessionId) },
+    });
     sendJson(
       res,
       `{"reference":${JSON.stringify(reference)},"sessions":[${page.sessions.map((s) => sessionJson(s, payloads)).join(',')}],"next":${JSON.stringify(page.next)}}`,
@@ -263,13 +260,11 @@ export function buildAdminApp({ config, store, logger, metrics, activity, queues
   app.get('/quarantine', ...viewer, async (req, res) => {
     const q = parseQuery(pageQuery, req);
     const page = await store.listQuarantine(q);
-    const payloads =
-      page.items.length === 0
-        ? 'withheld'
-        : await payloadView(audit, res.locals.principal, {
-            subject: null,
-            detail: { route: 'quarantine', after: q.after ?? '0', next: page.next, items: page.items.length },
-          });
+    const payloads = await payloadView(audit, res.locals.principal, {
+      subject: null,
+      items: page.items.length,
+      detail: { route: 'quarantine', after: q.after ?? '0', next: page.next, items: page.items.length },
+    });
     res.json({ items: payloads === 'shown' ? page.items : page.items.map(withheldQuarantine), next: page.next });
   });
 
@@ -279,20 +274,10 @@ export function buildAdminApp({ config, store, logger, metrics, activity, queues
     res.json({ sinks: report, parked });
   });
 
+  const redrive = createRedrive({ store, audit, clock });
   app.post('/sinks/redrive', authenticate, requireRole('operator'), json, async (req, res) => {
     const body = parseBody(redriveBody, req);
-    const count = await store.outbox.redrive({ sink: body.sink, eventId: body.eventId }, clock.now());
-    const { actor, role } = res.locals.principal;
-    await audit({
-      actor,
-      role,
-      action: 'redrive',
-      subject: body.eventId ?? body.sink ?? 'all',
-      reason: null,
-      outcome: count > 0 ? 'ok' : 'nothing_parked',
-      detail: { sink: body.sink ?? null, count },
-    });
-    res.json({ redriven: count });
+    res.json({ redriven: await redrive(res.locals.principal, { sink: body.sink, eventId: body.eventId }) });
   });
 
   const replay = createReplay({ store, audit, clock, sinks: queues.sinkNames() });
@@ -352,9 +337,6 @@ export function buildAdminApp({ config, store, logger, metrics, activity, queues
 
   app.post('/subjects/block', ...admin, json, async (req, res) => {
     const body = parseBody(blockBody, req);
-    if (Date.parse(body.until) <= clock.now()) {
-      throw new HttpError(400, 'invalid_body', { body: { issues: [{ path: 'until', message: 'must be in the future' }] } });
-    }
     res.json(await subjects.block({ principal: res.locals.principal, subject: subjectOf(body), reason: body.reason }, body.until));
   });
 

@@ -41,7 +41,7 @@ export function cliAudit(ctx: CliContext, store: EventStore) {
     audit,
     principal,
     /** Records a payload read by this command (one audit record) before it prints. */
-    showPayloads: (read: { subject: string | null; detail?: Record<string, unknown> }): Promise<PayloadView> =>
+    showPayloads: (read: { subject: string | null; detail?: Record<string, unknown>; items?: number }): Promise<PayloadView> =>
       payloadView(audit, principal, read),
   };
 }

@@ -45,7 +45,7 @@ export async function quarantineCommand(ctx: CliContext, argv: string[]): Promis
       after = page.next!;
     }
     if (json) {
-      if (items.length > 0) await showPayloads({ subject: null, detail: { command: 'quarantine list', items: items.length } });
+      await showPayloads({ subject: null, items: items.length, detail: { command: 'quarantine list', items: items.length } });
       for (const item of items) ctx.out(JSON.stringify(item));
       return 0;
     }

@@ -3,6 +3,7 @@ import { systemClock } from '../clock.js';
 import { configuredQueues } from '../configured-queues.js';
 import { sinksReport } from '../outbox/sinks-report.js';
 import { createReplay } from '../forward/replay.js';
+import { createRedrive } from '../outbox/redrive.js';
 import { HttpError } from '../errors.js';
 import { isoInstant, ISO_INSTANT_RULE } from '../iso-instant.js';
 import { cliAudit, CliError, openStoreForReading, type CliContext } from './cli-context.js';
@@ -80,17 +81,8 @@ export async function redriveCommand(ctx: CliContext, argv: string[]): Promise<n
   if ((values.id === undefined) === !values.all) throw new CliError(`usage: ine-webhooks ${REDRIVE_USAGE} (one of --id and --all)`, 2);
   const store = await openStoreForReading(ctx.config, { sideWrites: true });
   try {
-    const count = await store.outbox.redrive({ sink: values.sink, eventId: values.id }, systemClock.now());
     const { audit, principal } = cliAudit(ctx, store);
-    await audit({
-      actor: principal.actor,
-      role: principal.role,
-      action: 'redrive',
-      subject: values.id ?? values.sink ?? 'all',
-      reason: null,
-      outcome: count > 0 ? 'ok' : 'nothing_parked',
-      detail: { sink: values.sink ?? null, count },
-    });
+    const count = await createRedrive({ store, audit, clock: systemClock })(principal, { sink: values.sink, eventId: values.id });
     const scope = `${values.sink === undefined ? 'any sink' : `sink ${values.sink}`}${values.id === undefined ? '' : `, event ${values.id}`}`;
     if (count === 0) {
       ctx.err(`nothing parked to redrive (${scope})`);
@@ -137,7 +129,7 @@ export async function replayCommand(ctx: CliContext, argv: string[]): Promise<nu
           2,
         );
       }
-      if (error instanceof HttpError) throw usage('--until must be after --since');
+      if (error instanceof HttpError && error.code === 'invalid_body') throw usage('--until must be after --since');
       throw error;
     });
     const scope = [query.since && `since ${query.since}`, query.until && `until ${query.until}`, query.type && `type ${query.type}`]

@@ -43,7 +43,6 @@ export async function subjectCommand(action: Action, ctx: CliContext, argv: stri
   if (action === 'block' && until === undefined) throw usage('--until is required: an ISO 8601 date or date-time, e.g. 2027-06-30');
   if (action !== 'block' && values.until !== undefined) throw usage('--until goes with block only');
   if (values['at-vendor']) throw new CliError('--at-vendor: asking Veriff to delete the session is not available in this release', 2);
-  if (until !== undefined && Date.parse(until) <= Date.now()) throw usage('--until must be in the future');
   const subject: Subject =
     values.reference !== undefined ? { kind: 'reference', id: values.reference } : { kind: 'session', id: values.session! };
 
@@ -72,6 +71,10 @@ export async function subjectCommand(action: Action, ctx: CliContext, argv: stri
     return 0;
   } catch (error) {
     // The actions speak HTTP for the admin API; here they are one line and exit 1.
+    if (error instanceof HttpError && error.code === 'invalid_body') {
+      const [issue] = (error.body.issues as { path: string; message: string }[] | undefined) ?? [];
+      throw usage(`--${issue?.path ?? 'until'} ${issue?.message ?? 'is not valid'}`);
+    }
     if (error instanceof HttpError) {
       const detail =
         error.code === 'unknown_subject'

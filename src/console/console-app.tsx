@@ -12,6 +12,7 @@ import type { Clock } from '../clock.js';
 import { HttpError } from '../errors.js';
 import type { QueueRegistry } from '../outbox/queues.js';
 import { createReplay } from '../forward/replay.js';
+import { createRedrive } from '../outbox/redrive.js';
 import { sinksReport } from '../outbox/sinks-report.js';
 import { errorAnswer } from '../http/error-answer.js';
 import { echo } from '../http/echo.js';
@@ -77,6 +78,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const subjects = subjectActions({ store, audit, clock, routing: queues.routing() });
   const sinkNames = queues.sinkNames();
   const replay = createReplay({ store, audit, clock, sinks: sinkNames });
+  const redrive = createRedrive({ store, audit, clock });
   const forms = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
   const router = express.Router();
 
@@ -175,10 +177,11 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const principal = await person(req, res, 'viewer');
     const after = typeof req.query.after === 'string' && /^\d{1,19}$/.test(req.query.after) ? req.query.after : undefined;
     const list = await store.listQuarantine({ after, limit: QUARANTINE_PAGE });
-    const payloads =
-      list.items.length === 0
-        ? 'withheld'
-        : await payloadView(audit, principal, { subject: null, detail: { route: 'console/quarantine', items: list.items.length } });
+    const payloads = await payloadView(audit, principal, {
+      subject: null,
+      items: list.items.length,
+      detail: { route: 'console/quarantine', items: list.items.length },
+    });
     // A next page only when this one is full: the cursor alone does not say more is there.
     const next = list.items.length === QUARANTINE_PAGE ? list.next : null;
     page(res, <QuarantinePage ctx={contextOf(req, res)} items={list.items} next={next} showBodies={payloads === 'shown'} />);
@@ -208,16 +211,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       const stats = (await store.outbox.stats()).find((s) => s.sink === sink);
       return page(res, <ConfirmPage ctx={contextOf(req, res)} action="redrive" sink={sink} count={stats?.parked ?? 0} fields={{ sink }} />);
     }
-    const count = await store.outbox.redrive({ sink }, clock.now());
-    await audit({
-      actor: principal.actor,
-      role: principal.role,
-      action: 'redrive',
-      subject: sink,
-      reason: null,
-      outcome: count > 0 ? 'ok' : 'nothing_parked',
-      detail: { sink, count, via: 'console' },
-    });
+    const count = await redrive(principal, { sink });
     await sinksPage(req, res, principal, m.redriven(count, sink));
   });
 
@@ -311,7 +305,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       }
       if (action === 'block') {
         const until = isoInstant(text(req, 'until'));
-        if (until === null || Date.parse(until) <= clock.now()) return badInput('until', 'must be a date in the future');
+        if (until === null) return badInput('until', 'must be a date in the future');
         const done = await subjects.block(act, until);
         return subjectPage(req, res, subject, { kind: 'ok', text: m.done.block(done.events) });
       }

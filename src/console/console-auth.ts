@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { parse as parseCookies, serialize } from 'cookie';
 import type { NextFunction, Request, Response } from 'express';
 import type { AdminAuth } from '../access/admin-auth.js';
@@ -35,7 +35,8 @@ const hostOf = (origin: string) => {
     return undefined;
   }
 };
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+/** A session token is 256 random bits, as a key is: hashed the same way. */
+const sha256 = hashAccessKey;
 const cookieOptions = (req: Request, maxAgeSeconds: number) => ({
   httpOnly: true,
   sameSite: 'strict' as const,

@@ -90,8 +90,12 @@ export function subjectActions(deps: {
   }
 
   return {
+    /** Until `until` (an ISO instant, which must be in the future: else 400 `invalid_body` on `until`). */
     async block(a: SubjectAction, until: string) {
       requireAdmin(a.principal, 'admin');
+      if (Date.parse(until) <= clock.now()) {
+        throw new HttpError(400, 'invalid_body', { body: { issues: [{ path: 'until', message: 'must be a date in the future' }] } });
+      }
       await known(a.subject);
       const events = await store.privacy.block(a.subject, { until, reason: a.reason, at: now(), by: a.principal.actor });
       await record(a, 'block', 'ok', { until, events });

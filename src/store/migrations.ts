@@ -26,6 +26,30 @@ const KEYS_AND_BLOCKS = `
 `;
 
 /** Step 8's table, the same in both dialects (the id it starts with differs). */
+/** Migration 6's tables, written once: each dialect's time and auto-increment types. */
+const accessTables = (types: { time: string; seq: string }) => `
+  CREATE TABLE access_keys (
+    name         TEXT PRIMARY KEY,
+    role         TEXT NOT NULL,
+    key_hash     TEXT NOT NULL UNIQUE,
+    created_at   ${types.time} NOT NULL,
+    created_by   TEXT NOT NULL,
+    last_used_at ${types.time}
+  );
+  CREATE TABLE audit (
+    seq     ${types.seq},
+    at      ${types.time} NOT NULL,
+    actor   TEXT NOT NULL,
+    role    TEXT,
+    action  TEXT NOT NULL,
+    subject TEXT,
+    reason  TEXT,
+    outcome TEXT NOT NULL,
+    detail  TEXT
+  );
+  CREATE INDEX audit_by_actor ON audit (actor, seq);
+  CREATE INDEX audit_by_subject ON audit (subject, seq);
+`;
 const CONSOLE_AND_ACTIVITY = `
   CREATE TABLE console_sessions (
     token_hash   TEXT PRIMARY KEY,
@@ -280,52 +304,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // Named access keys: only a SHA-256 of each key is kept (the key is 256 random bits). The audit
     // trail is append-only: who read or changed what, when, with which role and why; subjects are
     // ids only, never payload content. `detail` is a small JSON object of ids and counts.
-    sqlite: `
-      CREATE TABLE access_keys (
-        name         TEXT PRIMARY KEY,
-        role         TEXT NOT NULL,
-        key_hash     TEXT NOT NULL UNIQUE,
-        created_at   TEXT NOT NULL,
-        created_by   TEXT NOT NULL,
-        last_used_at TEXT
-      );
-      CREATE TABLE audit (
-        seq     INTEGER PRIMARY KEY AUTOINCREMENT,
-        at      TEXT NOT NULL,
-        actor   TEXT NOT NULL,
-        role    TEXT,
-        action  TEXT NOT NULL,
-        subject TEXT,
-        reason  TEXT,
-        outcome TEXT NOT NULL,
-        detail  TEXT
-      );
-      CREATE INDEX audit_by_actor ON audit (actor, seq);
-      CREATE INDEX audit_by_subject ON audit (subject, seq);
-    `,
-    postgres: `
-      CREATE TABLE access_keys (
-        name         TEXT PRIMARY KEY,
-        role         TEXT NOT NULL,
-        key_hash     TEXT NOT NULL UNIQUE,
-        created_at   TIMESTAMPTZ NOT NULL,
-        created_by   TEXT NOT NULL,
-        last_used_at TIMESTAMPTZ
-      );
-      CREATE TABLE audit (
-        seq     BIGSERIAL PRIMARY KEY,
-        at      TIMESTAMPTZ NOT NULL,
-        actor   TEXT NOT NULL,
-        role    TEXT,
-        action  TEXT NOT NULL,
-        subject TEXT,
-        reason  TEXT,
-        outcome TEXT NOT NULL,
-        detail  TEXT
-      );
-      CREATE INDEX audit_by_actor ON audit (actor, seq);
-      CREATE INDEX audit_by_subject ON audit (subject, seq);
-    `,
+    sqlite: accessTables({ time: 'TEXT', seq: 'INTEGER PRIMARY KEY AUTOINCREMENT' }),
+    postgres: accessTables({ time: 'TIMESTAMPTZ', seq: 'BIGSERIAL PRIMARY KEY' }),
   },
   {
     version: 7,

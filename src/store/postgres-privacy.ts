@@ -1,10 +1,8 @@
 import type pg from 'pg';
 import type { NewEvent, PassCursor, PrivacyStore, Subject } from './event-store.js';
 import type { PayloadCodec } from './payload-codec.js';
-import { PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
+import { EMPTY_BODY, eraseSteps, PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
 import { expiredUpTo, resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
-
-const EMPTY = Buffer.alloc(0);
 
 /** New events of a blocked subject are stored blocked, their queued items held (in the append's transaction). */
 export async function blockNewPostgres(client: pg.PoolClient, seqs: number[]): Promise<void> {
@@ -58,10 +56,11 @@ export function postgresPrivacy({ pool, guard, codec, appendTransaction, appendO
       }),
     erase: (subject: Subject, erasure) =>
       appendTransaction(async (client) => {
-        await client.query(PRIVACY_SQL.dropQueued(subject), [subject.id]);
-        const erased = await count(client, PRIVACY_SQL.eraseEvents(subject, 'postgres'), [subject.id, erasure.at]);
-        await client.query(PRIVACY_SQL.dropBlocks(subject), [originOf(subject), subject.id]);
-        for (const id of erasure.quarantineIds) await client.query(PRIVACY_SQL.eraseQuarantined, [id, EMPTY, erasure.at]);
+        let erased = 0;
+        for (const step of eraseSteps(subject, erasure, 'postgres')) {
+          const changed = await count(client, step.sql, step.values);
+          if (step.counts) erased = changed;
+        }
         await appendOne(client, erasure.event);
         return erased;
       }),
@@ -90,7 +89,7 @@ export function postgresPrivacy({ pool, guard, codec, appendTransaction, appendO
           if (table === 'events') {
             erased += await count(client, PRIVACY_SQL.expireEvents('postgres'), range);
             await client.query(PRIVACY_SQL.dropExpiredQueued, range.slice(0, 3));
-          } else erased += await count(client, PRIVACY_SQL.expireQuarantine, [...range, EMPTY]);
+          } else erased += await count(client, PRIVACY_SQL.expireQuarantine, [...range, EMPTY_BODY]);
           next[table] = upto;
         }
         return { next, erased, done };

@@ -16,6 +16,27 @@ export const subjectEvents = (subject: Subject): string =>
 /** How a block names the subject the admin gave: every row it adds (a reference's sessions too) carries it. */
 export const originOf = (subject: Subject): string => `${subject.kind}:${subject.id}`;
 
+/** What an erased quarantined body is set to (the column is not null). */
+export const EMPTY_BODY = Buffer.alloc(0);
+
+/**
+ * An erasure's statements, in order, for both backends (each runs them in one transaction, then
+ * stores the erasure notice): the subject's queued items dropped, its events' bodies destroyed
+ * (`counts`: how many events were erased), its blocks dropped, the given quarantined bodies destroyed.
+ */
+export function eraseSteps(
+  subject: Subject,
+  erasure: { at: string; quarantineIds: string[] },
+  dialect: Dialect,
+): { sql: string; values: unknown[]; counts?: true }[] {
+  return [
+    { sql: PRIVACY_SQL.dropQueued(subject), values: [subject.id] },
+    { sql: PRIVACY_SQL.eraseEvents(subject, dialect), values: [subject.id, erasure.at], counts: true },
+    { sql: PRIVACY_SQL.dropBlocks(subject), values: [originOf(subject), subject.id] },
+    ...erasure.quarantineIds.map((id) => ({ sql: PRIVACY_SQL.eraseQuarantined, values: [id, EMPTY_BODY, erasure.at] })),
+  ];
+}
+
 const dropParsed = (dialect: Dialect) => (dialect === 'postgres' ? ', payload = NULL' : '');
 const BLOCK_COLUMNS = 'kind, subject, origin, until, reason, created_at, created_by';
 const REFRESH = `ON CONFLICT (kind, subject) DO UPDATE SET origin = excluded.origin, until = excluded.until,

@@ -2,11 +2,9 @@ import type Database from 'better-sqlite3';
 import type { NewEvent, PassCursor, PrivacyStore, Subject } from './event-store.js';
 import { sqliteParams } from './outbox-sql.js';
 import type { PayloadCodec } from './payload-codec.js';
-import { PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
+import { EMPTY_BODY, eraseSteps, PRIVACY_SQL, originOf, type BlockRow } from './privacy-sql.js';
 import { expiredUpTo, resealBatch, toBlockInfo, toSubject, type StaleRow } from './privacy-rows.js';
 import type { StoreWriteResult } from './store-lifecycle.js';
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * Personal-data writes on a writing SQLite connection (the writer thread's, or the CLI's), each in
@@ -48,10 +46,11 @@ export function sqlitePrivacyWrites(db: Database.Database, codec: PayloadCodec, 
     return events;
   });
   const erase = db.transaction((subject: Subject, erasure: { at: string; quarantineIds: string[]; event: NewEvent }) => {
-    run(PRIVACY_SQL.dropQueued(subject), subject.id);
-    const erased = run(PRIVACY_SQL.eraseEvents(subject, 'sqlite'), subject.id, erasure.at);
-    run(PRIVACY_SQL.dropBlocks(subject), originOf(subject), subject.id);
-    for (const id of erasure.quarantineIds) run(PRIVACY_SQL.eraseQuarantined, id, EMPTY, erasure.at);
+    let erased = 0;
+    for (const step of eraseSteps(subject, erasure, 'sqlite')) {
+      const changed = run(step.sql, ...step.values);
+      if (step.counts) erased = changed;
+    }
     appendOne(erasure.event);
     return erased;
   });
@@ -79,7 +78,7 @@ export function sqlitePrivacyWrites(db: Database.Database, codec: PayloadCodec, 
         if (table === 'events') {
           erased += run(PRIVACY_SQL.expireEvents('sqlite'), ...range);
           run(PRIVACY_SQL.dropExpiredQueued, ...range.slice(0, 3));
-        } else erased += run(PRIVACY_SQL.expireQuarantine, ...range, EMPTY);
+        } else erased += run(PRIVACY_SQL.expireQuarantine, ...range, EMPTY_BODY);
         next[table] = upto;
       }
       return { next, erased, done };
